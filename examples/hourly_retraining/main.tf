@@ -1,0 +1,41 @@
+# The hourly retraining workflow, as an infra team would call the module.
+# `make demo` applies this example against a local AWS emulator (the emulator's endpoints are added by an
+# *_override.tf file the demo writes next to this one and removes afterwards).
+
+terraform {
+  required_version = ">= 1.0.3"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 3.39.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+module "ml_workflows" {
+  source = "../../"
+
+  name_prefix = var.name_prefix
+  tags        = { project = "retraining-example" }
+
+  # Train on s3://<bucket>/<prefix>/retraining/data/{train,validation}/ every hour with the image in the created
+  # ECR repository, and deploy only a model whose validation accuracy is above 0.90 and above the model now serving.
+  schedule_expression = "rate(1 hour)"
+  training_image_tag  = var.training_image_tag
+  training_hyperparameters = {
+    max_depth = "5"
+    eta       = "0.2"
+  }
+  metric_name           = "validation:accuracy"
+  metric_goal           = "maximize"
+  metric_threshold      = 0.9
+  compare_with_champion = true
+
+  lambda_runtime                = var.lambda_runtime
+  notification_emails           = var.notification_emails
+  artifact_bucket_force_destroy = var.artifact_bucket_force_destroy
+}

@@ -1,0 +1,27 @@
+data "aws_caller_identity" "current" {
+  count = var.account_id == null ? 1 : 0
+}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+module "artifact_store" {
+  source = "./modules/artifact_store"
+  count  = var.create_artifact_bucket ? 1 : 0
+
+  bucket_name   = local.bucket_name
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = var.artifact_bucket_force_destroy
+  tags          = var.tags
+}
+
+module "notifications" {
+  source = "./modules/notifications"
+
+  name            = local.notifications_topic_name
+  account_id      = local.account_id
+  kms_key_id      = coalesce(var.kms_key_arn, "alias/aws/sns")
+  email_addresses = var.notification_emails
+  tags            = var.tags
+}

@@ -1,0 +1,14 @@
+output "bucket_name" {
+  description = "Name of the artifact bucket."
+  value       = aws_s3_bucket.this.id
+}
+
+output "bucket_arn" {
+  description = "ARN of the artifact bucket."
+  value       = aws_s3_bucket.this.arn
+}
+
+output "kms_key_arn" {
+  description = "The KMS key that uploads must use, or null for S3's default encryption."
+  value       = var.kms_key_arn
+}

@@ -1,0 +1,143 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of the role names and of the SageMaker resources the roles may act on (jobs, models, endpoint configs)."
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 26
+    error_message = "The name_prefix must be 1-26 characters of letters, digits and hyphens, starting and ending with a letter or digit (SageMaker names are limited to 63 characters and get a 37-character suffix)."
+  }
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account ID used in the ARNs the policies grant access to."
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account_id must be 12 digits."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region used in the ARNs the policies grant access to."
+}
+
+variable "partition" {
+  type        = string
+  description = "AWS partition (aws, aws-cn, aws-us-gov) used in ARNs."
+  default     = "aws"
+}
+
+variable "create_sagemaker_role" {
+  type        = bool
+  description = "Create the SageMaker execution role that training, processing, transform jobs and models run as."
+  default     = true
+}
+
+variable "sagemaker_role_arn" {
+  type        = string
+  description = "ARN of an existing SageMaker execution role to use when create_sagemaker_role is false."
+  default     = null
+}
+
+variable "sagemaker_bucket_arn" {
+  type        = string
+  description = "ARN of the artifact bucket the SageMaker role reads data from and writes artifacts to."
+  default     = null
+}
+
+variable "sagemaker_s3_prefixes" {
+  type        = list(string)
+  description = "Key prefixes (without leading slash) inside the artifact bucket the SageMaker role may read and write; [\"\"] for the whole bucket."
+  default     = [""]
+}
+
+variable "sagemaker_ecr_repository_arns" {
+  type        = list(string)
+  description = "ECR repositories the SageMaker role may pull images from."
+  default     = []
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the roles may use for data, volumes and artifacts; null when none is used."
+  default     = null
+}
+
+variable "create_lambda_role" {
+  type        = bool
+  description = "Create the role of the workflow's Lambda functions."
+  default     = true
+}
+
+variable "lambda_function_names" {
+  type        = list(string)
+  description = "Names of the Lambda functions that run as the Lambda role (for their log groups)."
+  default     = []
+}
+
+variable "lambda_sagemaker_read" {
+  type        = bool
+  description = "Let the Lambda role describe the prefix's training jobs and endpoint configs, the endpoints below and list their tags."
+  default     = true
+}
+
+variable "endpoint_names" {
+  type        = list(string)
+  description = "SageMaker endpoints the workflow creates or updates and the Lambda role may describe."
+  default     = []
+}
+
+variable "create_state_machine_role" {
+  type        = bool
+  description = "Create the role of the state machine, with the permissions of the integrations listed below."
+  default     = true
+}
+
+variable "state_machine_name" {
+  type        = string
+  description = "Name of the state machine that assumes the role; it may list its own executions (concurrency guard)."
+  default     = null
+}
+
+variable "sagemaker_job_types" {
+  type        = list(string)
+  description = "SageMaker job types the state machine runs with .sync: any of training, processing, transform, tuning."
+  default     = []
+
+  validation {
+    condition     = length(setsubtract(var.sagemaker_job_types, ["training", "processing", "transform", "tuning"])) == 0
+    error_message = "The sagemaker_job_types may only contain training, processing, transform and tuning."
+  }
+}
+
+variable "sagemaker_deploys_models" {
+  type        = bool
+  description = "Let the state machine create models and endpoint configs with the prefix and create, update and describe the endpoints in endpoint_names."
+  default     = false
+}
+
+variable "glue_job_names" {
+  type        = list(string)
+  description = "Glue jobs the state machine runs with .sync."
+  default     = []
+}
+
+variable "lambda_function_arns" {
+  type        = list(string)
+  description = "Lambda functions the state machine invokes."
+  default     = []
+}
+
+variable "sns_topic_arns" {
+  type        = list(string)
+  description = "SNS topics the state machine publishes notifications to."
+  default     = []
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every resource of this module."
+  default     = {}
+}

