@@ -10,7 +10,8 @@ output "artifact_bucket_arn" {
 
 output "notifications_topic_arn" {
   description = "ARN of the SNS topic that carries success, rejection and failure notifications."
-  value       = module.notifications.topic_arn
+  value       = local.notifications_topic_arn
+  depends_on  = [module.notifications]
 }
 
 output "retraining_state_machine_arn" {

@@ -104,12 +104,13 @@ module "iam" {
   source = "./modules/iam"
   count  = local.create_retraining ? 1 : 0
 
-  name_prefix = "${var.name_prefix}-rt"
-  account_id  = local.account_id
-  region      = local.region
-  partition   = local.partition
-  kms_key_arn = var.kms_key_arn
-  tags        = var.tags
+  name_prefix               = "${var.name_prefix}-rt"
+  sagemaker_resource_prefix = local.resource_prefix
+  account_id                = local.account_id
+  region                    = local.region
+  partition                 = local.partition
+  kms_key_arn               = var.kms_key_arn
+  tags                      = var.tags
 
   create_sagemaker_role         = var.sagemaker_role_arn == null
   sagemaker_role_arn            = var.sagemaker_role_arn

@@ -1,5 +1,10 @@
 data "aws_partition" "current" {}
 
+locals {
+  # Built from the name, so that the bucket policy is known (and reviewable) at plan time.
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+}
+
 # aws 3.39 has no aws_s3_bucket_versioning / _server_side_encryption_configuration / _lifecycle_configuration
 # resources, and the inline arguments of aws_s3_bucket that replaced them are deprecated from aws 4 on, so the
 # bucket carries none of them (see README: "Artifact store").
@@ -28,7 +33,7 @@ data "aws_iam_policy_document" "bucket" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
 
     principals {
       type        = "*"
@@ -48,7 +53,7 @@ data "aws_iam_policy_document" "bucket" {
       sid       = "DenyUploadsWithoutTheKmsKey"
       effect    = "Deny"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.this.arn}/*"]
+      resources = ["${local.bucket_arn}/*"]
 
       principals {
         type        = "*"

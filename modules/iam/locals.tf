@@ -2,7 +2,7 @@ locals {
   arn_prefix    = "arn:${var.partition}"
   sagemaker_arn = "${local.arn_prefix}:sagemaker:${var.region}:${var.account_id}"
   # SageMaker ARNs carry resource names in lower case.
-  resource_prefix = lower(var.name_prefix)
+  resource_prefix = lower(var.sagemaker_resource_prefix)
 
   # Permissions of the Step Functions service integrations, one row per integration, as AWS documents them:
   # https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html

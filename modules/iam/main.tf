@@ -139,6 +139,15 @@ data "aws_iam_policy_document" "lambda" {
       )
     }
   }
+
+  dynamic "statement" {
+    for_each = var.lambda_policy_statements
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "lambda" {

@@ -1,10 +1,20 @@
 variable "name_prefix" {
   type        = string
-  description = "Prefix of the role names and of the SageMaker resources the roles may act on (jobs, models, endpoint configs)."
+  description = "Prefix of the role names (`<name_prefix>-sagemaker`, `-lambda`, `-states`)."
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 26
-    error_message = "The name_prefix must be 1-26 characters of letters, digits and hyphens, starting and ending with a letter or digit (SageMaker names are limited to 63 characters and get a 37-character suffix)."
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,55}$", var.name_prefix))
+    error_message = "The name_prefix must be 1-55 characters valid in IAM role names (letters, digits and +=,.@_-)."
+  }
+}
+
+variable "sagemaker_resource_prefix" {
+  type        = string
+  description = "Prefix of the SageMaker jobs, models and endpoint configs the workflow names `<prefix>-<suffix>`; the policies allow `<prefix>-*` only."
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.sagemaker_resource_prefix)) && length(var.sagemaker_resource_prefix) <= 26
+    error_message = "The sagemaker_resource_prefix must be 1-26 characters of letters, digits and hyphens, starting and ending with a letter or digit (SageMaker names are limited to 63 characters and get a 37-character suffix)."
   }
 }
 
@@ -81,6 +91,16 @@ variable "lambda_sagemaker_read" {
   type        = bool
   description = "Let the Lambda role describe the prefix's training jobs and endpoint configs, the endpoints below and list their tags."
   default     = true
+}
+
+variable "lambda_policy_statements" {
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  description = "Further Allow statements of the Lambda role, for functions that need more than reading SageMaker (e.g. the approval functions)."
+  default     = []
 }
 
 variable "endpoint_names" {

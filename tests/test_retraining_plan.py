@@ -1,0 +1,333 @@
+"""Plan tests of the root module's retraining workflow: resources, the rendered ASL, IAM, and refused inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from tests import tfharness as h
+
+SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+# Actions AWS offers no resource-level permissions for: the only ones allowed on "*".
+STAR_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "sagemaker:ListTags",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
+@pytest.fixture(scope="module")
+def root(tf_fixture):
+    return tf_fixture("root")
+
+
+@pytest.fixture(scope="module")
+def plan(root):
+    return root.plan()
+
+
+@pytest.fixture(scope="module")
+def asl(plan):
+    return h.definitions(plan)["churn-retraining"]
+
+
+def test_resource_counts(plan):
+    assert h.counts_by_type(plan) == {
+        "aws_s3_bucket": 1,
+        "aws_s3_bucket_public_access_block": 1,
+        "aws_s3_bucket_policy": 1,
+        "aws_ecr_repository": 1,
+        "aws_ecr_lifecycle_policy": 1,
+        "aws_sns_topic": 1,
+        "aws_sns_topic_policy": 1,
+        "aws_iam_role": 4,
+        "aws_iam_role_policy": 4,
+        "aws_lambda_function": 2,
+        "aws_cloudwatch_log_group": 3,
+        "aws_sfn_state_machine": 1,
+        "aws_cloudwatch_event_rule": 1,
+        "aws_cloudwatch_event_target": 1,
+        "aws_sqs_queue": 1,
+        "aws_sqs_queue_policy": 1,
+    }
+
+
+def test_workflow_off_leaves_only_the_shared_platform(root):
+    counts = h.counts_by_type(root.plan(create_retraining_workflow=False))
+    assert "aws_sfn_state_machine" not in counts
+    assert "aws_lambda_function" not in counts
+    assert "aws_cloudwatch_event_rule" not in counts
+    assert counts["aws_s3_bucket"] == 1
+
+
+def test_outputs(plan):
+    out = plan.outputs
+    assert out["artifact_bucket_name"] == "churn-123456789012-us-east-1"
+    assert out["endpoint_name"] == "churn-endpoint"
+    assert out["training_image_uri"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-training:v1"
+    assert out["notifications_topic_arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
+    assert out["retraining_data_uri"] == "s3://churn-123456789012-us-east-1/churn/retraining/"
+    assert json.loads(out["retraining_schedule_input"]) == {"trigger": "schedule", "workflow": "retraining"}
+
+
+def test_schedule_targets_the_machine_with_retries_and_dead_letters(plan):
+    rule = h.one(plan, "aws_cloudwatch_event_rule.this[\"hourly\"]")
+    assert rule["schedule_expression"] == "rate(1 hour)"
+    assert rule["is_enabled"] is True
+    target = h.one(plan, "aws_cloudwatch_event_target.this[\"hourly\"]")
+    assert target["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}]
+    assert len(target["dead_letter_config"]) == 1
+    assert json.loads(target["input"]) == {"trigger": "schedule", "workflow": "retraining"}
+
+
+def test_every_transition_lands_on_a_state(asl):
+    graph = h.transitions(asl)
+    for state, nexts in graph.items():
+        assert nexts <= set(asl["States"]), f"{state} -> {nexts - set(asl['States'])}"
+    # every state is reachable from StartAt
+    for name in asl["States"]:
+        h.shortest_path(asl, name)
+
+
+def test_deploy_path(asl):
+    assert h.shortest_path(asl, "Deployed") == [
+        "CheckConcurrency",
+        "IsAnotherRunRunning",
+        "Train",
+        "GetMetrics",
+        "Gate",
+        "DeployDecision",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "LookUpEndpoint",
+        "CreateEndpoint",
+        "StartWaiting",
+        "WaitForEndpoint",
+        "DescribeEndpoint",
+        "EndpointReady",
+        "NotifyDeployed",
+        "Deployed",
+    ]
+    ready = asl["States"]["EndpointReady"]
+    # success requires our endpoint config InService (a failed update rolls back to the old one, InService)
+    success = ready["Choices"][0]
+    assert success["Next"] == "NotifyDeployed"
+    assert {"Variable": "$.endpoint.EndpointConfigName", "StringEqualsPath": "$.endpoint_config.EndpointConfigName"} in success["And"]
+    assert asl["States"]["CountPoll"]["Next"] == "WaitForEndpoint"
+    assert any(c.get("NumericGreaterThanEquals") == 60 and c["Next"] == "EndpointTimedOut" for c in ready["Choices"])
+
+
+def test_existing_endpoint_is_updated_not_created(asl):
+    lookup = asl["States"]["LookUpEndpoint"]
+    assert lookup["Resource"].endswith("aws-sdk:sagemaker:describeEndpoint")
+    assert lookup["Next"] == "CanUpdateEndpoint"
+    assert lookup["Catch"][0]["Next"] == "CreateEndpoint"
+    assert asl["States"]["CanUpdateEndpoint"]["Choices"][0]["Next"] == "UpdateEndpoint"
+    assert asl["States"]["UpdateEndpoint"]["Next"] == "StartWaiting"
+
+
+def test_rejected_candidate_creates_nothing(asl):
+    path = h.shortest_path(asl, "Rejected")
+    assert path[-3:] == ["DeployDecision", "NotifyRejected", "Rejected"]
+    assert not {"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(path)
+    decision = asl["States"]["DeployDecision"]
+    assert decision["Choices"] == [{"Variable": "$.decision.deploy", "BooleanEquals": True, "Next": "CreateModel"}]
+    assert decision["Default"] == "NotifyRejected"
+
+
+def test_concurrent_run_ends_cleanly(asl):
+    guard = asl["States"]["CheckConcurrency"]
+    assert guard["Resource"] == "arn:aws:states:::aws-sdk:sfn:listExecutions"
+    assert guard["Parameters"] == {"StateMachineArn.$": "$$.StateMachine.Id", "StatusFilter": "RUNNING", "MaxResults": 2}
+    choice = asl["States"]["IsAnotherRunRunning"]["Choices"][0]
+    assert choice == {"Variable": "$.guard.running_count", "NumericGreaterThan": 1, "Next": "SkipConcurrentRun"}
+    skip = asl["States"]["SkipConcurrentRun"]
+    assert skip["Type"] == "Pass" and skip["End"] is True and skip["Parameters"]["status"] == "skipped"
+
+
+def test_sagemaker_names_are_fresh_per_attempt_and_within_limits(asl):
+    expr = "States.Format('{}-{}', 'churn', States.UUID())"
+    assert asl["States"]["Train"]["Parameters"]["TrainingJobName.$"] == expr
+    assert asl["States"]["CreateModel"]["Parameters"]["ModelName.$"] == expr
+    assert asl["States"]["CreateEndpointConfig"]["Parameters"]["EndpointConfigName.$"] == expr
+    longest = "a" * 26 + "-" + "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    assert len(longest) == 63 and SAGEMAKER_NAME.match(longest)
+
+
+def test_training_job_parameters(asl):
+    train = asl["States"]["Train"]
+    assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
+    p = train["Parameters"]
+    assert p["RoleArn"] == "arn:aws:iam::123456789012:role/churn-rt-sagemaker"
+    assert p["AlgorithmSpecification"]["TrainingImage"].endswith("/churn-training:v1")
+    assert {c["ChannelName"] for c in p["InputDataConfig"]} == {"train", "validation"}
+    assert p["OutputDataConfig"] == {"S3OutputPath": "s3://churn-123456789012-us-east-1/churn/retraining/models/"}
+    assert p["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
+    assert p["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
+    assert train["TimeoutSeconds"] > 3600
+
+
+def test_gate_receives_the_configuration(asl):
+    payload = asl["States"]["Gate"]["Parameters"]["Payload"]
+    assert payload["metric_name"] == "validation:accuracy"
+    assert payload["goal"] == "maximize"
+    assert payload["threshold"] == 0.9
+    assert payload["compare_with_champion"] is False
+    assert payload["endpoint_name"] == "churn-endpoint"
+    assert payload["metrics.$"] == "$.evaluation.metrics"
+    assert asl["States"]["GetMetrics"]["Parameters"]["FunctionName"].endswith(":function:churn-retraining-metrics")
+
+
+def test_endpoint_config_records_the_metric_for_the_next_champion_comparison(asl):
+    tags = {t["Key"]: t for t in asl["States"]["CreateEndpointConfig"]["Parameters"]["Tags"]}
+    assert tags["sfn-ml:metric-name"]["Value"] == "validation:accuracy"
+    assert tags["sfn-ml:metric-value"]["Value.$"] == "States.Format('{}', $.decision.metric_value)"
+
+
+def test_every_task_retries_transient_errors_and_is_caught(asl):
+    tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
+    assert len(tasks) >= 10
+    for name, task in tasks.items():
+        assert task["Retry"], name
+        for r in task["Retry"]:
+            assert r["BackoffRate"] > 1 and r["MaxAttempts"] >= 2 and r["MaxDelaySeconds"] <= 300, name
+            assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
+        targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
+        assert targets == ({"Failed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
+    assert asl["States"]["NotifyFailure"]["Next"] == "Failed"
+    assert asl["States"]["Failed"]["Type"] == "Fail"
+
+
+def test_notifications_cover_success_rejection_and_failure(asl):
+    topic = "arn:aws:sns:us-east-1:123456789012:churn-notifications"
+    for state in ("NotifyDeployed", "NotifyRejected", "NotifyFailure"):
+        assert asl["States"][state]["Parameters"]["TopicArn"] == topic
+    assert "$.decision.reason" in asl["States"]["NotifyRejected"]["Parameters"]["Message.$"]
+    assert "$.endpoint.EndpointName" in asl["States"]["NotifyDeployed"]["Parameters"]["Message.$"]
+    assert "$.error.Cause" in asl["States"]["NotifyFailure"]["Parameters"]["Message.$"]
+
+
+def test_glue_step_only_when_a_job_is_named(root, asl):
+    assert "RunEtl" not in asl["States"]
+    with_glue = h.definitions(root.plan(glue_job_name="prepare-churn"))["churn-retraining"]
+    etl = with_glue["States"]["RunEtl"]
+    assert etl["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
+    assert etl["Parameters"]["JobName"] == "prepare-churn"
+    assert etl["Parameters"]["Arguments"] == {"--sfn_execution.$": "$$.Execution.Name"}
+    assert with_glue["States"]["IsAnotherRunRunning"]["Default"] == "RunEtl"
+    assert etl["Next"] == "Train"
+
+
+def test_kms_key_reaches_jobs_and_endpoint(root):
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    plan = root.plan(kms_key_arn=key)
+    asl = h.definitions(plan)["churn-retraining"]
+    assert asl["States"]["Train"]["Parameters"]["OutputDataConfig"]["KmsKeyId"] == key
+    assert asl["States"]["Train"]["Parameters"]["ResourceConfig"]["VolumeKmsKeyId"] == key
+    assert asl["States"]["CreateEndpointConfig"]["Parameters"]["KmsKeyId"] == key
+    bucket_policy = json.loads(h.one(plan, "aws_s3_bucket_policy.this")["policy"])
+    assert "DenyUploadsWithoutTheKmsKey" in {s["Sid"] for s in bucket_policy["Statement"]}
+
+
+def _policy(plan, suffix):
+    hits = [p for a, p in h.policies(plan).items() if a.endswith(suffix)]
+    assert len(hits) == 1, suffix
+    return h.statements(hits[0])
+
+
+def test_state_machine_policy_is_least_privilege(plan):
+    stmts = _policy(plan, "aws_iam_role_policy.state_machine[0]")
+    for s in stmts:
+        assert s["Effect"] == "Allow"
+        if "*" in s["Resource"]:
+            assert set(s["Action"]) <= STAR_ACTIONS, s
+    by_sid = {s["Sid"]: s for s in stmts}
+    assert by_sid["SageMakerTrainingJobs"]["Resource"] == ["arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-*"]
+    assert {"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"} == set(
+        by_sid["SageMakerTrainingJobs"]["Action"]
+    )
+    assert by_sid["SageMakerSyncManagedRules"]["Resource"] == [
+        "arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+    ]
+    passrole = by_sid["PassSageMakerRole"]
+    assert passrole["Action"] == ["iam:PassRole"]
+    assert passrole["Resource"] == ["arn:aws:iam::123456789012:role/churn-rt-sagemaker"]
+    assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
+    assert set(by_sid["InvokeFunctions"]["Resource"]) == {
+        f"arn:aws:lambda:us-east-1:123456789012:function:churn-retraining-{f}{suffix}"
+        for f in ("metrics", "gate")
+        for suffix in ("", ":*")
+    }
+    assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
+    assert by_sid["ConcurrencyGuard"]["Resource"] == ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"]
+    assert "GlueJobs" not in by_sid
+    # PassRole appears nowhere else
+    assert [s["Sid"] for s in stmts if "iam:PassRole" in s["Action"]] == ["PassSageMakerRole"]
+
+
+def test_sagemaker_and_lambda_policies_are_scoped(plan):
+    sm = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.sagemaker[0]")}
+    assert sm["ArtifactBucketObjects"]["Resource"] == ["arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/*"]
+    assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-training"]
+    lam = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.lambda[0]")}
+    assert "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-endpoint" in lam["ReadSageMaker"]["Resource"]
+    for stmts in (sm.values(), lam.values()):
+        for s in stmts:
+            if "*" in s["Resource"]:
+                assert set(s["Action"]) <= STAR_ACTIONS, s
+
+
+def test_own_sagemaker_role_is_used_and_not_created(root):
+    own = "arn:aws:iam::123456789012:role/team-sagemaker"
+    plan = root.plan(sagemaker_role_arn=own)
+    assert h.counts_by_type(plan)["aws_iam_role"] == 3
+    asl = h.definitions(plan)["churn-retraining"]
+    assert asl["States"]["Train"]["Parameters"]["RoleArn"] == own
+    by_sid = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.state_machine[0]")}
+    assert by_sid["PassSageMakerRole"]["Resource"] == [own]
+
+
+def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
+    with_glue = h.definitions(root.plan(glue_job_name="prepare-churn", compare_with_champion=True))["churn-retraining"]
+    for i, d in enumerate((asl, with_glue)):
+        path = tmp_path / f"definition-{i}.json"
+        path.write_text(json.dumps(d))
+        run = subprocess.run([str(h.ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "variable", "allowed"),
+    [
+        ({"name_prefix": "a" * 27}, "name_prefix", "1-26 characters"),
+        ({"name_prefix": "churn_model"}, "name_prefix", "letters, digits and hyphens"),
+        ({"name_prefix": "-churn"}, "name_prefix", "starting and ending with a letter or digit"),
+        ({"metric_threshold": -0.5}, "metric_threshold", "from 0 to 1e9"),
+        ({"schedule_expression": "every hour"}, "schedule_expression", "rate(1 hour)"),
+        ({"schedule_expression": "rate(1 hours)"}, "schedule_expression", "rate(N hours)"),
+        ({"schedule_expression": "cron(0 * * *)"}, "schedule_expression", "cron(<6 fields>)"),
+        ({"metric_goal": "max"}, "metric_goal", '"maximize" or "minimize"'),
+        ({"training_instance_type": "m5.large"}, "training_instance_type", "ml.m5.xlarge"),
+        ({"endpoint_name": "my_endpoint"}, "endpoint_name", "letters, digits and hyphens"),
+        ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
+    ],
+)
+def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
+    message = root.plan_error(**tf_vars)
+    assert f"The {variable} must" in message, message
+    assert allowed in message, message

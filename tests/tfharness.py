@@ -1,0 +1,194 @@
+"""Runs Terraform fixtures with tftest, offline, and reads what a plan says.
+
+A fixture is a thin root module under tests/fixtures/<name>/ that calls the module under test by a relative
+path. Each run works in a private copy of the fixture (so parallel tests never share a .terraform folder), with
+the module sources rewritten to absolute paths, and plans with the variables written to a JSON var file (so
+booleans, lists and maps keep their types).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+TERRAFORM = REPO / ".venv" / "bin" / "terraform"
+ASL_VALIDATOR = REPO / ".cache" / "node" / "node_modules" / ".bin" / "asl-validator"
+
+ENV = {
+    "TF_CLI_CONFIG_FILE": str(REPO / ".cache" / "terraformrc"),
+    "TF_IN_AUTOMATION": "1",
+    "CHECKPOINT_DISABLE": "1",
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+# The provider settings of a plan that never reaches AWS (fixtures pass account_id, so nothing needs STS).
+OFFLINE_PROVIDER = """provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
+  skip_region_validation      = true
+}
+"""
+
+_SOURCE = re.compile(r'(\bsource\s*=\s*")(\.{1,2}/[^"]*)(")')
+_counter = itertools.count()
+
+
+def copy_fixture(src: Path, dest: Path) -> Path:
+    """Copy the fixture's .tf files into dest, making relative module sources absolute."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for tf in src.glob("*.tf"):
+        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
+        (dest / tf.name).write_text(text)
+    return dest
+
+
+class Fixture:
+    """One initialised private copy of a fixture; plan it as often as needed."""
+
+    def __init__(self, src: Path, workdir: Path, provider: str | None = OFFLINE_PROVIDER):
+        self.dir = copy_fixture(src, workdir)
+        if provider and not (self.dir / "providers.tf").exists():
+            (self.dir / "zz_test_provider.tf").write_text(provider)
+        self.tf = tftest.TerraformTest(str(self.dir), binary=str(TERRAFORM), env=ENV)
+        self.tf.setup(cleanup_on_exit=False)
+
+    def _var_file(self, tf_vars: dict[str, Any]) -> str:
+        name = f"vars-{os.getpid()}-{next(_counter)}.tfvars.json"
+        (self.dir / name).write_text(json.dumps(tf_vars))
+        return name
+
+    def plan(self, **tf_vars: Any) -> tftest.TerraformPlanOutput:
+        return self.tf.plan(output=True, refresh=False, tf_var_file=self._var_file(tf_vars))
+
+    def plan_error(self, **tf_vars: Any) -> str:
+        """Plan expecting Terraform to refuse; return its message with the box-drawing frame removed."""
+        try:
+            self.tf.plan(output=False, refresh=False, tf_var_file=self._var_file(tf_vars))
+        except tftest.TerraformTestError as e:
+            return " ".join(line.strip(" │╷╵") for line in str(e).splitlines())
+        raise AssertionError(f"terraform plan accepted {tf_vars}")
+
+    def apply(self, **tf_vars: Any) -> str:
+        return self.tf.apply(tf_var_file=self._var_file(tf_vars))
+
+    def destroy(self, **tf_vars: Any) -> str:
+        return self.tf.destroy(tf_var_file=self._var_file(tf_vars))
+
+    def output(self) -> dict[str, Any]:
+        return dict(self.tf.output().items())
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading a plan
+# ---------------------------------------------------------------------------------------------------------------------
+def resources(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
+    """Every resource (data sources excluded) the plan creates, by full address: its planned values."""
+    return {
+        addr: rc["change"]["after"]
+        for addr, rc in plan.resource_changes.items()
+        if rc["mode"] == "managed" and "create" in rc["change"]["actions"]
+    }
+
+
+def counts_by_type(plan: tftest.TerraformPlanOutput) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for addr, rc in plan.resource_changes.items():
+        if rc["mode"] == "managed":
+            counts[rc["type"]] = counts.get(rc["type"], 0) + 1
+    return counts
+
+
+def of_type(plan: tftest.TerraformPlanOutput, rtype: str) -> dict[str, dict[str, Any]]:
+    return {a: v for a, v in resources(plan).items() if plan.resource_changes[a]["type"] == rtype}
+
+
+def one(plan: tftest.TerraformPlanOutput, address_suffix: str) -> dict[str, Any]:
+    """The planned values of the one resource whose address ends with address_suffix."""
+    hits = {a: v for a, v in resources(plan).items() if a.endswith(address_suffix)}
+    assert len(hits) == 1, f"{address_suffix}: {sorted(hits) or 'no match'} among {sorted(resources(plan))}"
+    return next(iter(hits.values()))
+
+
+def definitions(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
+    """Parsed ASL of every state machine in the plan, by state machine name."""
+    out = {}
+    for v in of_type(plan, "aws_sfn_state_machine").values():
+        assert v.get("definition"), f"definition of {v['name']} is not known at plan time"
+        out[v["name"]] = json.loads(v["definition"])
+    return out
+
+
+def policies(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
+    """Parsed inline role policies, by resource address."""
+    return {a: json.loads(v["policy"]) for a, v in of_type(plan, "aws_iam_role_policy").items() if v.get("policy")}
+
+
+def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in policy["Statement"]:
+        s = dict(s)
+        for k in ("Action", "Resource"):
+            if isinstance(s.get(k), str):
+                s[k] = [s[k]]
+        out.append(s)
+    return out
+
+
+def transitions(definition: dict[str, Any]) -> dict[str, set[str]]:
+    """State name -> names of the states it can move to (Next, Default, Choices, Catch), for graph checks."""
+    graph: dict[str, set[str]] = {}
+
+    def visit(states: dict[str, Any]) -> None:
+        for name, st in states.items():
+            nxt = set()
+            for key in ("Next", "Default"):
+                if key in st:
+                    nxt.add(st[key])
+            nxt |= {c["Next"] for c in st.get("Choices", [])}
+            nxt |= {c["Next"] for c in st.get("Catch", [])}
+            graph[name] = nxt
+            for branch in st.get("Branches", []):
+                visit(branch["States"])
+            if "Iterator" in st:
+                visit(st["Iterator"]["States"])
+            if "ItemProcessor" in st:
+                visit(st["ItemProcessor"]["States"])
+
+    visit(definition["States"])
+    return graph
+
+
+def shortest_path(definition: dict[str, Any], goal: str) -> list[str]:
+    """The shortest chain of top-level states from StartAt to goal (a graph search over transitions)."""
+    graph = transitions(definition)
+    frontier = [[definition["StartAt"]]]
+    seen = {definition["StartAt"]}
+    while frontier:
+        path = frontier.pop(0)
+        if path[-1] == goal:
+            return path
+        for n in sorted(graph.get(path[-1], ())):
+            if n not in seen:
+                seen.add(n)
+                frontier.append([*path, n])
+    raise AssertionError(f"{goal} is not reachable from {definition['StartAt']}")
+
+
+def clean(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
