@@ -107,8 +107,12 @@ class Emulator:
 @contextmanager
 def running(port: int | None = None) -> Iterator[Emulator]:
     """Run moto server on 127.0.0.1 for the duration of the block."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    # One access-log line per AWS call drowns Terraform's progress; keep only errors.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

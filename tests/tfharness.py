@@ -11,16 +11,15 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import tftest
 
-REPO = Path(__file__).resolve().parents[1]
+from scripts.tfworkspace import REPO, TERRAFORM, copy_module
+
 FIXTURES = REPO / "tests" / "fixtures"
-TERRAFORM = REPO / ".venv" / "bin" / "terraform"
 ASL_VALIDATOR = REPO / ".cache" / "node" / "node_modules" / ".bin" / "asl-validator"
 
 ENV = {
@@ -45,50 +44,40 @@ OFFLINE_PROVIDER = """provider "aws" {
 }
 """
 
-_SOURCE = re.compile(r'(\bsource\s*=\s*")(\.{1,2}/[^"]*)(")')
 _counter = itertools.count()
-
-
-def copy_fixture(src: Path, dest: Path) -> Path:
-    """Copy the fixture's .tf files into dest, making relative module sources absolute."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for tf in src.glob("*.tf"):
-        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
-        (dest / tf.name).write_text(text)
-    return dest
 
 
 class Fixture:
     """One initialised private copy of a fixture; plan it as often as needed."""
 
     def __init__(self, src: Path, workdir: Path, provider: str | None = OFFLINE_PROVIDER):
-        self.dir = copy_fixture(src, workdir)
+        self.dir = copy_module(src, workdir)
         if provider and not (self.dir / "providers.tf").exists():
             (self.dir / "zz_test_provider.tf").write_text(provider)
         self.tf = tftest.TerraformTest(str(self.dir), binary=str(TERRAFORM), env=ENV)
         self.tf.setup(cleanup_on_exit=False)
 
-    def _var_file(self, tf_vars: dict[str, Any]) -> str:
+    def var_file(self, tf_vars: dict[str, Any]) -> str:
         name = f"vars-{os.getpid()}-{next(_counter)}.tfvars.json"
         (self.dir / name).write_text(json.dumps(tf_vars))
         return name
 
     def plan(self, **tf_vars: Any) -> tftest.TerraformPlanOutput:
-        return self.tf.plan(output=True, refresh=False, tf_var_file=self._var_file(tf_vars))
+        return self.tf.plan(output=True, refresh=False, tf_var_file=self.var_file(tf_vars))
 
     def plan_error(self, **tf_vars: Any) -> str:
         """Plan expecting Terraform to refuse; return its message with the box-drawing frame removed."""
         try:
-            self.tf.plan(output=False, refresh=False, tf_var_file=self._var_file(tf_vars))
+            self.tf.plan(output=False, refresh=False, tf_var_file=self.var_file(tf_vars))
         except tftest.TerraformTestError as e:
             return " ".join(line.strip(" │╷╵") for line in str(e).splitlines())
         raise AssertionError(f"terraform plan accepted {tf_vars}")
 
     def apply(self, **tf_vars: Any) -> str:
-        return self.tf.apply(tf_var_file=self._var_file(tf_vars))
+        return self.tf.apply(tf_var_file=self.var_file(tf_vars))
 
     def destroy(self, **tf_vars: Any) -> str:
-        return self.tf.destroy(tf_var_file=self._var_file(tf_vars))
+        return self.tf.destroy(tf_var_file=self.var_file(tf_vars))
 
     def output(self) -> dict[str, Any]:
         return dict(self.tf.output().items())
@@ -136,7 +125,9 @@ def definitions(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
 
 def policies(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
     """Parsed inline role policies, by resource address."""
-    return {a: json.loads(v["policy"]) for a, v in of_type(plan, "aws_iam_role_policy").items() if v.get("policy")}
+    return {
+        a: json.loads(v["policy"]) for a, v in of_type(plan, "aws_iam_role_policy").items() if v.get("policy")
+    }
 
 
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:

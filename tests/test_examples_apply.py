@@ -1,0 +1,102 @@
+"""Apply and destroy examples/hourly_retraining against the local emulator (moto server), as `make demo` does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import tfharness as h
+
+pytestmark = pytest.mark.apply
+
+
+@pytest.fixture(scope="module")
+def applied(emulator, tmp_path_factory):
+    fixture = h.Fixture(
+        h.REPO / "examples" / "hourly_retraining", tmp_path_factory.mktemp("example"), provider=None
+    )
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)  # re-init with the override in place
+    tf_vars = {
+        "lambda_runtime": "python3.8",
+        "artifact_bucket_force_destroy": True,
+        "name_prefix": "applytest",
+    }
+    fixture.apply(**tf_vars)
+    yield fixture, fixture.output()
+    fixture.destroy(**tf_vars)
+    # nothing is left behind
+    assert not [
+        m
+        for m in emulator.client("stepfunctions").list_state_machines()["stateMachines"]
+        if m["name"].startswith("applytest")
+    ]
+    assert not [
+        b for b in emulator.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("applytest")
+    ]
+
+
+def test_state_machine_and_schedule_exist(applied, emulator):
+    _, out = applied
+    sfn = emulator.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == "CheckConcurrency"
+    assert machine["roleArn"].endswith(":role/applytest-rt-states")
+    events = emulator.client("events")
+    rule = events.describe_rule(Name=out["schedule_rule_name"])
+    assert rule["ScheduleExpression"] == "rate(1 hour)" and rule["State"] == "ENABLED"
+    target = events.list_targets_by_rule(Rule=out["schedule_rule_name"])["Targets"][0]
+    assert target["Arn"] == out["state_machine_arn"]
+    assert json.loads(target["Input"]) == json.loads(out["schedule_input"])
+
+
+def test_account_is_read_from_the_caller_identity(applied):
+    _, out = applied
+    # the example passes no account_id: sts:GetCallerIdentity answered with the emulator's account
+    assert out["artifact_bucket_name"] == "applytest-123456789012-us-east-1"
+
+
+def test_platform_resources_exist(applied, emulator):
+    _, out = applied
+    s3 = emulator.client("s3")
+    pab = s3.get_public_access_block(Bucket=out["artifact_bucket_name"])["PublicAccessBlockConfiguration"]
+    assert all(pab.values())
+    policy = json.loads(s3.get_bucket_policy(Bucket=out["artifact_bucket_name"])["Policy"])
+    assert policy["Statement"][0]["Sid"] == "DenyInsecureTransport"
+    repo = emulator.client("ecr").describe_repositories(repositoryNames=["applytest-training"])[
+        "repositories"
+    ][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+    functions = {f["FunctionName"]: f for f in emulator.client("lambda").list_functions()["Functions"]}
+    assert functions["applytest-retraining-gate"]["Handler"] == "gate.handler"
+    assert functions["applytest-retraining-metrics"]["Handler"] == "metrics.handler"
+    topics = [t["TopicArn"] for t in emulator.client("sns").list_topics()["Topics"]]
+    assert out["notifications_topic_arn"] in topics
+
+
+def test_an_execution_starts_with_the_rule_input(applied, emulator):
+    _, out = applied
+    sfn = emulator.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=out["state_machine_arn"], input=out["schedule_input"])
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"]) == {"trigger": "schedule", "workflow": "retraining"}
+    assert described["status"] in {"RUNNING", "SUCCEEDED", "FAILED"}
+
+
+def test_second_apply_changes_nothing(applied):
+    fixture, _ = applied
+    plan = fixture.tf.plan(
+        output=True,
+        tf_var_file=fixture.var_file(
+            {"lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True, "name_prefix": "applytest"}
+        ),
+    )
+    changed = {
+        a: rc["change"]["actions"]
+        for a, rc in plan.resource_changes.items()
+        if rc["change"]["actions"] != ["no-op"]
+    }
+    assert changed == {}
