@@ -67,9 +67,7 @@ class TerraformRunner:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="wait for Enter before tearing down")
     args = parser.parse_args(argv)
     total = 6
@@ -88,10 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         step(3, total, "terraform init (offline provider mirror) and apply")
         tf.run("init", input=False, no_color=IsFlagged, quiet=True)
         plan = tf.run("plan", input=False, no_color=IsFlagged, out="tfplan", var=DEMO_VARS, quiet=True)
-        print(
-            "  "
-            + next((line for line in plan.splitlines() if line.startswith("Plan:")), "Plan: (no summary)")
-        )
+        print("  " + next((line for line in plan.splitlines() if line.startswith("Plan:")), "Plan: (no summary)"))
         tf.run("apply", "tfplan", input=False, no_color=IsFlagged)
         try:
             step(4, total, "What was created")
@@ -109,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             step(5, total, "Starting one execution with the input the hourly rule sends")
             target = events.list_targets_by_rule(Rule=outputs["schedule_rule_name"])["Targets"][0]
             assert target["Input"] == outputs["schedule_input"], "the rule's input differs from the output"
-            execution = sfn.start_execution(
-                stateMachineArn=outputs["state_machine_arn"], input=target["Input"]
-            )
+            execution = sfn.start_execution(stateMachineArn=outputs["state_machine_arn"], input=target["Input"])
             status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
             print(f"  input  {target['Input']}")
             print(f"  execution {execution['executionArn'].rsplit(':', 1)[-1]}: {status}")
@@ -131,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 no_color=IsFlagged,
                 var=DEMO_VARS,
             )
-    print(
-        f"\ndemo: done in {time.monotonic() - started:.0f} s; the emulator is stopped and nothing is left behind."
-    )
+    print(f"\ndemo: done in {time.monotonic() - started:.0f} s; the emulator is stopped and nothing is left behind.")
     return 0
 
 

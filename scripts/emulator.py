@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -83,7 +83,7 @@ class Emulator:
 
     def configure(self, config: dict) -> None:
         """POST to moto's configuration API, e.g. {"stepfunctions": {"execute_state_machine": True}}."""
-        req = urllib.request.Request(
+        req = urllib.request.Request(  # noqa: S310 - an http:// URL on loopback that we built
             f"{self.endpoint}/moto-api/config",
             data=json.dumps(config).encode(),
             headers={"Content-Type": "application/json"},
@@ -100,7 +100,7 @@ class Emulator:
             endpoint_url=self.endpoint,
             region_name=REGION,
             aws_access_key_id="test",
-            aws_secret_access_key="test",
+            aws_secret_access_key="test",  # noqa: S106 - the emulator's dummy credentials
         )
 
 

@@ -36,8 +36,6 @@ def copy_module(src: Path, dest: Path) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for tf in sorted(src.glob("*.tf")):
-        text = _SOURCE.sub(
-            lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text()
-        )
+        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
         (dest / tf.name).write_text(text)
     return dest

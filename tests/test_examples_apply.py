@@ -13,9 +13,7 @@ pytestmark = pytest.mark.apply
 
 @pytest.fixture(scope="module")
 def applied(emulator, tmp_path_factory):
-    fixture = h.Fixture(
-        h.REPO / "examples" / "hourly_retraining", tmp_path_factory.mktemp("example"), provider=None
-    )
+    fixture = h.Fixture(h.REPO / "examples" / "hourly_retraining", tmp_path_factory.mktemp("example"), provider=None)
     emulator.write_override(fixture.dir)
     fixture.tf.setup(cleanup_on_exit=False)  # re-init with the override in place
     tf_vars = {
@@ -32,9 +30,7 @@ def applied(emulator, tmp_path_factory):
         for m in emulator.client("stepfunctions").list_state_machines()["stateMachines"]
         if m["name"].startswith("applytest")
     ]
-    assert not [
-        b for b in emulator.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("applytest")
-    ]
+    assert not [b for b in emulator.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("applytest")]
 
 
 def test_state_machine_and_schedule_exist(applied, emulator):
@@ -65,9 +61,7 @@ def test_platform_resources_exist(applied, emulator):
     assert all(pab.values())
     policy = json.loads(s3.get_bucket_policy(Bucket=out["artifact_bucket_name"])["Policy"])
     assert policy["Statement"][0]["Sid"] == "DenyInsecureTransport"
-    repo = emulator.client("ecr").describe_repositories(repositoryNames=["applytest-training"])[
-        "repositories"
-    ][0]
+    repo = emulator.client("ecr").describe_repositories(repositoryNames=["applytest-training"])["repositories"][0]
     assert repo["imageTagMutability"] == "IMMUTABLE"
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     functions = {f["FunctionName"]: f for f in emulator.client("lambda").list_functions()["Functions"]}
@@ -95,8 +89,6 @@ def test_second_apply_changes_nothing(applied):
         ),
     )
     changed = {
-        a: rc["change"]["actions"]
-        for a, rc in plan.resource_changes.items()
-        if rc["change"]["actions"] != ["no-op"]
+        a: rc["change"]["actions"] for a, rc in plan.resource_changes.items() if rc["change"]["actions"] != ["no-op"]
     }
     assert changed == {}

@@ -86,10 +86,10 @@ def test_outputs(plan):
 
 
 def test_schedule_targets_the_machine_with_retries_and_dead_letters(plan):
-    rule = h.one(plan, "aws_cloudwatch_event_rule.this[\"hourly\"]")
+    rule = h.one(plan, 'aws_cloudwatch_event_rule.this["hourly"]')
     assert rule["schedule_expression"] == "rate(1 hour)"
     assert rule["is_enabled"] is True
-    target = h.one(plan, "aws_cloudwatch_event_target.this[\"hourly\"]")
+    target = h.one(plan, 'aws_cloudwatch_event_target.this["hourly"]')
     assert target["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}]
     assert len(target["dead_letter_config"]) == 1
     assert json.loads(target["input"]) == {"trigger": "schedule", "workflow": "retraining"}
@@ -127,7 +127,10 @@ def test_deploy_path(asl):
     # success requires our endpoint config InService (a failed update rolls back to the old one, InService)
     success = ready["Choices"][0]
     assert success["Next"] == "NotifyDeployed"
-    assert {"Variable": "$.endpoint.EndpointConfigName", "StringEqualsPath": "$.endpoint_config.EndpointConfigName"} in success["And"]
+    assert {
+        "Variable": "$.endpoint.EndpointConfigName",
+        "StringEqualsPath": "$.endpoint_config.EndpointConfigName",
+    } in success["And"]
     assert asl["States"]["CountPoll"]["Next"] == "WaitForEndpoint"
     assert any(c.get("NumericGreaterThanEquals") == 60 and c["Next"] == "EndpointTimedOut" for c in ready["Choices"])
 
@@ -153,7 +156,11 @@ def test_rejected_candidate_creates_nothing(asl):
 def test_concurrent_run_ends_cleanly(asl):
     guard = asl["States"]["CheckConcurrency"]
     assert guard["Resource"] == "arn:aws:states:::aws-sdk:sfn:listExecutions"
-    assert guard["Parameters"] == {"StateMachineArn.$": "$$.StateMachine.Id", "StatusFilter": "RUNNING", "MaxResults": 2}
+    assert guard["Parameters"] == {
+        "StateMachineArn.$": "$$.StateMachine.Id",
+        "StatusFilter": "RUNNING",
+        "MaxResults": 2,
+    }
     choice = asl["States"]["IsAnotherRunRunning"]["Choices"][0]
     assert choice == {"Variable": "$.guard.running_count", "NumericGreaterThan": 1, "Next": "SkipConcurrentRun"}
     skip = asl["States"]["SkipConcurrentRun"]
@@ -257,10 +264,15 @@ def test_state_machine_policy_is_least_privilege(plan):
         if "*" in s["Resource"]:
             assert set(s["Action"]) <= STAR_ACTIONS, s
     by_sid = {s["Sid"]: s for s in stmts}
-    assert by_sid["SageMakerTrainingJobs"]["Resource"] == ["arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-*"]
-    assert {"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"} == set(
-        by_sid["SageMakerTrainingJobs"]["Action"]
-    )
+    assert by_sid["SageMakerTrainingJobs"]["Resource"] == [
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-*"
+    ]
+    assert {
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopTrainingJob",
+        "sagemaker:AddTags",
+    } == set(by_sid["SageMakerTrainingJobs"]["Action"])
     assert by_sid["SageMakerSyncManagedRules"]["Resource"] == [
         "arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
     ]
@@ -274,7 +286,9 @@ def test_state_machine_policy_is_least_privilege(plan):
         for suffix in ("", ":*")
     }
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
-    assert by_sid["ConcurrencyGuard"]["Resource"] == ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"]
+    assert by_sid["ConcurrencyGuard"]["Resource"] == [
+        "arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"
+    ]
     assert "GlueJobs" not in by_sid
     # PassRole appears nowhere else
     assert [s["Sid"] for s in stmts if "iam:PassRole" in s["Action"]] == ["PassSageMakerRole"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import tftest
 
+from scripts.asl_graph import shortest_path, transitions  # noqa: F401 - re-exported for the tests
 from scripts.tfworkspace import REPO, TERRAFORM, copy_module
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -97,7 +98,7 @@ def resources(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
 
 def counts_by_type(plan: tftest.TerraformPlanOutput) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for addr, rc in plan.resource_changes.items():
+    for rc in plan.resource_changes.values():
         if rc["mode"] == "managed":
             counts[rc["type"]] = counts.get(rc["type"], 0) + 1
     return counts
@@ -125,9 +126,7 @@ def definitions(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
 
 def policies(plan: tftest.TerraformPlanOutput) -> dict[str, dict[str, Any]]:
     """Parsed inline role policies, by resource address."""
-    return {
-        a: json.loads(v["policy"]) for a, v in of_type(plan, "aws_iam_role_policy").items() if v.get("policy")
-    }
+    return {a: json.loads(v["policy"]) for a, v in of_type(plan, "aws_iam_role_policy").items() if v.get("policy")}
 
 
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
@@ -139,46 +138,6 @@ def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
                 s[k] = [s[k]]
         out.append(s)
     return out
-
-
-def transitions(definition: dict[str, Any]) -> dict[str, set[str]]:
-    """State name -> names of the states it can move to (Next, Default, Choices, Catch), for graph checks."""
-    graph: dict[str, set[str]] = {}
-
-    def visit(states: dict[str, Any]) -> None:
-        for name, st in states.items():
-            nxt = set()
-            for key in ("Next", "Default"):
-                if key in st:
-                    nxt.add(st[key])
-            nxt |= {c["Next"] for c in st.get("Choices", [])}
-            nxt |= {c["Next"] for c in st.get("Catch", [])}
-            graph[name] = nxt
-            for branch in st.get("Branches", []):
-                visit(branch["States"])
-            if "Iterator" in st:
-                visit(st["Iterator"]["States"])
-            if "ItemProcessor" in st:
-                visit(st["ItemProcessor"]["States"])
-
-    visit(definition["States"])
-    return graph
-
-
-def shortest_path(definition: dict[str, Any], goal: str) -> list[str]:
-    """The shortest chain of top-level states from StartAt to goal (a graph search over transitions)."""
-    graph = transitions(definition)
-    frontier = [[definition["StartAt"]]]
-    seen = {definition["StartAt"]}
-    while frontier:
-        path = frontier.pop(0)
-        if path[-1] == goal:
-            return path
-        for n in sorted(graph.get(path[-1], ())):
-            if n not in seen:
-                seen.add(n)
-                frontier.append([*path, n])
-    raise AssertionError(f"{goal} is not reachable from {definition['StartAt']}")
 
 
 def clean(path: Path) -> None:
