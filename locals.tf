@@ -37,3 +37,15 @@ locals {
   }
   catch_all = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyFailure" }]
 }
+
+# Terraform 1.0.3 has no preconditions: an invalid combination of inputs fails planning here, with a message that
+# names the variables ("Invalid function argument ... cannot convert "<message>" to bool").
+locals {
+  check_bucket_name = var.create_artifact_bucket || var.artifact_bucket_name != null ? true : tobool(
+    "The artifact_bucket_name must be set when create_artifact_bucket is false."
+  )
+  check_training_image = !local.create_retraining || var.training_image_uri != null || var.create_ecr_repository ? true : tobool(
+    "The training_image_uri must be set when create_ecr_repository is false."
+  )
+}
+

@@ -61,12 +61,22 @@ variable "notification_emails" {
   type        = list(string)
   description = "E-mail addresses subscribed to the notifications topic (each confirms its subscription)."
   default     = []
+
+  validation {
+    condition     = alltrue([for a in var.notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "The notification_emails must be e-mail addresses (name@domain.tld)."
+  }
 }
 
 variable "log_retention_days" {
   type        = number
   description = "Retention of the workflows' and functions' CloudWatch log groups, in days."
   default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

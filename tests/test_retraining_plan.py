@@ -339,6 +339,7 @@ def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
         ({"training_instance_type": "m5.large"}, "training_instance_type", "ml.m5.xlarge"),
         ({"endpoint_name": "my_endpoint"}, "endpoint_name", "letters, digits and hyphens"),
         ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
+        ({"create_ecr_repository": False}, "training_image_uri", "when create_ecr_repository is false"),
     ],
 )
 def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
