@@ -247,6 +247,9 @@ def test_kms_key_reaches_jobs_and_endpoint(root):
     assert asl["States"]["Train"]["Parameters"]["OutputDataConfig"]["KmsKeyId"] == key
     assert asl["States"]["Train"]["Parameters"]["ResourceConfig"]["VolumeKmsKeyId"] == key
     assert asl["States"]["CreateEndpointConfig"]["Parameters"]["KmsKeyId"] == key
+    sfn = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.state_machine[0]")}
+    assert sfn["UseKmsKey"]["Resource"] == [key]
+    assert "kms:CreateGrant" in sfn["UseKmsKey"]["Action"]
     bucket_policy = json.loads(h.one(plan, "aws_s3_bucket_policy.this")["policy"])
     assert "DenyUploadsWithoutTheKmsKey" in {s["Sid"] for s in bucket_policy["Statement"]}
 

@@ -270,8 +270,10 @@ data "aws_iam_policy_document" "state_machine" {
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [true]
     content {
-      sid       = "UseKmsKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      sid = "UseKmsKey"
+      # CreateTrainingJob (VolumeKmsKeyId), CreateEndpointConfig (KmsKeyId) and the other jobs let SageMaker
+      # use the key through a grant that the caller creates.
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"]
       resources = [var.kms_key_arn]
     }
   }
