@@ -138,8 +138,7 @@ def test_required_means_no_default(variables):
 
 def test_multiline_object_type_collapses_to_one_line(variables):
     assert variables["instance"].type == (
-        "object({ type = string, count = optional(number, 1), "
-        "volume = optional(object({ size_gb = number })) })"
+        "object({ type = string, count = optional(number, 1), volume = optional(object({ size_gb = number })) })"
     )
     assert variables["instance"].default == '{ type = "ml.m5.large", count = 1 }'
 
@@ -154,9 +153,7 @@ def test_list_default_drops_trailing_comma(variables):
 
 
 def test_escaped_quotes_hash_and_interpolation_in_strings(variables):
-    assert variables["tags"].description == (
-        'Tags with "quotes", a # hash, a // pair, a back\\slash and ${var.name}.'
-    )
+    assert variables["tags"].description == ('Tags with "quotes", a # hash, a // pair, a back\\slash and ${var.name}.')
     assert variables["template"].default == '"${var.name}-{x}"'
 
 
@@ -281,9 +278,7 @@ def test_code_spans_with_backticks():
 def test_round_trip_idempotent_and_check(tmp_path, capsys):
     module = write_module(tmp_path / "mod", SMALL_VARIABLES, SMALL_OUTPUTS)
     readme = module / "README.md"
-    readme.write_text(
-        "# mod\n\nIntro.\n\n<!-- BEGIN_TF_DOCS -->\nold tables\n<!-- END_TF_DOCS -->\n\nFooter.\n"
-    )
+    readme.write_text("# mod\n\nIntro.\n\n<!-- BEGIN_TF_DOCS -->\nold tables\n<!-- END_TF_DOCS -->\n\nFooter.\n")
 
     assert gen_docs.main(["--check", str(module)]) == 1
     err = capsys.readouterr().err

@@ -118,8 +118,7 @@ def parse_event(event: object) -> GateRequest:
     endpoint_name = event.get("endpoint_name")
     if compare and not is_sagemaker_name(endpoint_name):
         raise MalformedEvent(
-            f"endpoint_name must be a SageMaker endpoint name when comparing with the champion, "
-            f"got {endpoint_name!r}"
+            f"endpoint_name must be a SageMaker endpoint name when comparing with the champion, got {endpoint_name!r}"
         )
     invalid_metrics = event.get("invalid_metrics", [])
     if not isinstance(invalid_metrics, list) or not all(isinstance(n, str) for n in invalid_metrics):
@@ -139,9 +138,7 @@ def candidate_value(metrics: dict[str, Any], name: str, invalid_metrics: tuple[s
     """The candidate's value for metric ``name``, or MetricMissing / MetricNotNumeric."""
     if name not in metrics:
         if name in invalid_metrics:
-            raise MetricNotNumeric(
-                f"the training job reported a value for {name!r} that is not a finite number"
-            )
+            raise MetricNotNumeric(f"the training job reported a value for {name!r} that is not a finite number")
         raise MetricMissing(f"metric {name!r} not in metrics; available: {sorted(metrics)}")
     value = finite_float(metrics[name])
     if value is None:
@@ -187,8 +184,7 @@ def champion_value(sagemaker: Any, endpoint_name: str, metric_name: str) -> floa
         value = math.nan
     if not math.isfinite(value):
         raise ChampionMetricInvalid(
-            f"endpoint config {config_name} records {metric_name} = {tags[TAG_METRIC_VALUE]!r}, "
-            "not a finite number"
+            f"endpoint config {config_name} records {metric_name} = {tags[TAG_METRIC_VALUE]!r}, not a finite number"
         )
     return value
 

@@ -26,9 +26,7 @@ def test_committed_zip_matches_a_fresh_build(src, tmp_path):
 
 @pytest.mark.parametrize("src", SOURCES, ids=lambda d: d.name)
 def test_zip_holds_exactly_the_python_sources(src):
-    expected = sorted(
-        p.relative_to(src).as_posix() for p in src.rglob("*.py") if "__pycache__" not in p.parts
-    )
+    expected = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.py") if "__pycache__" not in p.parts)
     with zipfile.ZipFile(build_lambdas.PACKAGES / f"{src.name}.zip") as archive:
         assert archive.namelist() == expected
         for info in archive.infolist():

@@ -26,9 +26,7 @@ def job_description(status="Completed", final_metrics=None, **extra):
         **extra,
     }
     if final_metrics is not None:
-        response["FinalMetricDataList"] = [
-            {"MetricName": name, "Value": value} for name, value in final_metrics
-        ]
+        response["FinalMetricDataList"] = [{"MetricName": name, "Value": value} for name, value in final_metrics]
     return response
 
 
