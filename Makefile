@@ -14,7 +14,7 @@ demo: bootstrap
 
 # Static checks, then every test (plan, apply on the emulator, unit), two workers.
 test: bootstrap lint
-	$(VENV)/python -m pytest -n 2 -q
+	$(VENV)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: bootstrap
 	$(VENV)/ruff check .

@@ -92,6 +92,16 @@ class Emulator:
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback URL we built
             resp.read()
 
+    def install_extensions(self, **options) -> None:
+        """Turn on moto's Step Functions executor and the hooks of scripts/moto_extensions.py for this emulator.
+
+        Call it before creating state machines; options as moto_extensions.install (e.g.
+        endpoint_transition_seconds). moto_extensions.uninstall() removes them.
+        """
+        from scripts import moto_extensions
+
+        moto_extensions.install(self.endpoint, **options)
+
     def client(self, service: str):
         import boto3
 

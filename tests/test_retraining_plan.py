@@ -159,10 +159,18 @@ def test_concurrent_run_ends_cleanly(asl):
     assert guard["Parameters"] == {
         "StateMachineArn.$": "$$.StateMachine.Id",
         "StatusFilter": "RUNNING",
-        "MaxResults": 2,
+        "MaxResults": 1000,
     }
+    # ListExecutions answers newest first: the last one is the oldest running, and only that one goes on
+    assert guard["ResultSelector"]["oldest_running.$"] == (
+        "States.ArrayGetItem($.Executions, States.MathAdd(States.ArrayLength($.Executions), -1))"
+    )
+    assert guard["ResultSelector"]["self.$"] == "$$.Execution.Id"
     choice = asl["States"]["IsAnotherRunRunning"]["Choices"][0]
-    assert choice == {"Variable": "$.guard.running_count", "NumericGreaterThan": 1, "Next": "SkipConcurrentRun"}
+    assert choice == {
+        "Not": {"Variable": "$.guard.oldest_running.ExecutionArn", "StringEqualsPath": "$.guard.self"},
+        "Next": "SkipConcurrentRun",
+    }
     skip = asl["States"]["SkipConcurrentRun"]
     assert skip["Type"] == "Pass" and skip["End"] is True and skip["Parameters"]["status"] == "skipped"
 

@@ -71,7 +71,8 @@ class Fixture:
         try:
             self.tf.plan(output=False, refresh=False, tf_var_file=self.var_file(tf_vars))
         except tftest.TerraformTestError as e:
-            return " ".join(line.strip(" │╷╵") for line in str(e).splitlines())
+            text = str(e.args[0]) if e.args else str(e)
+            return " ".join(" ".join(line.strip(" │╷╵").split()) for line in text.splitlines() if line.strip(" │╷╵"))
         raise AssertionError(f"terraform plan accepted {tf_vars}")
 
     def apply(self, **tf_vars: Any) -> str:

@@ -1,0 +1,338 @@
+"""The hourly retraining workflow, executed end to end on the local emulator.
+
+examples/hourly_retraining is applied against moto server with the emulator's extensions installed
+(scripts/moto_extensions.py): the training jobs run a scikit-learn stand-in on the CSV data in the emulated S3,
+the metrics and gate Lambdas run their real code from the deployed package, and the endpoint goes Creating/Updating ->
+InService. Each test uploads the data of one hour and asserts the outcome from the execution history, the SageMaker
+resources and the SNS notifications (read through an SQS queue subscribed to the topic).
+
+Validation sets have 60 rows of three well separated classes, so the model's validation accuracy is exactly
+1 - (mislabelled rows) / 60: 4 wrong -> 0.9333, 5 -> 0.9167, 7 -> 0.8833 (threshold 0.9, maximize, beat the champion).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts import local_containers
+from scripts import moto_extensions as mx
+from tests import e2e_support as e2e
+from tests import tfharness
+
+# One worker runs the whole module (one apply) under `pytest -n N --dist loadgroup`.
+pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_retraining")]
+
+EXAMPLE = tfharness.REPO / "examples" / "hourly_retraining"
+NAME_PREFIX = "rte2e"
+VALIDATION_ROWS = 60
+
+# Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
+MODULE_OVERRIDE = """# Written by tests/test_e2e_retraining.py: fast polling on the emulator.
+module "ml_workflows" {
+  endpoint_poll_seconds         = 1
+  endpoint_wait_timeout_seconds = 60
+}
+"""
+
+
+class Mailbox:
+    """SNS notifications of the workflow, through an SQS queue subscribed to its topic."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self.sqs, self.queue_url, self.messages = sqs, queue_url, []
+
+    def about(self, execution: e2e.Execution, timeout: float = 10) -> list[dict[str, str]]:
+        """The notifications that name the execution."""
+        name = execution.arn.rsplit(":", 1)[1]
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            ):
+                self.messages.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            found = [m for m in self.messages if name in m["Message"]]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
+
+
+class Workflow:
+    def __init__(self, emulator: Any, outputs: dict[str, Any], mailbox: Mailbox) -> None:
+        self.outputs = outputs
+        self.sfn = emulator.client("stepfunctions")
+        self.sagemaker = emulator.client("sagemaker")
+        self.s3 = emulator.client("s3")
+        self.logs = emulator.client("logs")
+        self.mailbox = mailbox
+        self.bucket = outputs["artifact_bucket_name"]
+        self.data_prefix = outputs["retraining_data_uri"].split(f"s3://{self.bucket}/", 1)[1] + "data/"
+        self.endpoint = outputs["endpoint_name"]
+
+    def upload(self, wrong_validation_labels: int, train: bool = True) -> None:
+        """This hour's data: a clean train set (or none) and a validation set with some mislabelled rows."""
+        for old in self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.data_prefix).get("Contents", []):
+            self.s3.delete_object(Bucket=self.bucket, Key=old["Key"])
+        if train:
+            self.s3.put_object(
+                Bucket=self.bucket, Key=f"{self.data_prefix}train/train.csv", Body=e2e.iris_like_csv(150, 1)
+            )
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=f"{self.data_prefix}validation/validation.csv",
+            Body=e2e.iris_like_csv(VALIDATION_ROWS, 2, wrong_validation_labels),
+        )
+
+    def start(self) -> str:
+        # Exactly the input the hourly EventBridge rule sends.
+        return self.sfn.start_execution(
+            stateMachineArn=self.outputs["state_machine_arn"], input=self.outputs["schedule_input"]
+        )["executionArn"]
+
+    def run_hour(self, wrong_validation_labels: int, train: bool = True) -> e2e.Execution:
+        self.upload(wrong_validation_labels, train)
+        return e2e.wait(self.sfn, self.start(), timeout=120)
+
+    def endpoint_state(self) -> dict[str, Any]:
+        return self.sagemaker.describe_endpoint(EndpointName=self.endpoint)
+
+    def inventory(self) -> dict[str, set[str]]:
+        return {
+            "models": {m["ModelName"] for m in self.sagemaker.list_models(MaxResults=100)["Models"]},
+            "configs": {
+                c["EndpointConfigName"] for c in self.sagemaker.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
+            },
+        }
+
+    def config_tags(self, config_name: str) -> dict[str, str]:
+        arn = self.sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["EndpointConfigArn"]
+        return {t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+
+
+@pytest.fixture(scope="module")
+def workflow(emulator, tmp_path_factory) -> Any:
+    emulator.install_extensions(endpoint_transition_seconds=2)
+    fixture = None
+    tf_vars = {"name_prefix": NAME_PREFIX, "lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True}
+    try:
+        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("hourly_retraining"), provider=None)
+        emulator.write_override(fixture.dir)
+        (Path(fixture.dir) / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
+        fixture.apply(**tf_vars)
+        outputs = fixture.output()
+
+        sqs = emulator.client("sqs")
+        queue_url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-notifications")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        emulator.client("sns").subscribe(
+            TopicArn=outputs["notifications_topic_arn"], Protocol="sqs", Endpoint=queue_arn
+        )
+        yield Workflow(emulator, outputs, Mailbox(sqs, queue_url))
+    finally:
+        try:
+            if fixture is not None:
+                fixture.destroy(**tf_vars)
+        finally:
+            mx.uninstall()
+
+
+@pytest.fixture(scope="module")
+def first_hour(workflow) -> e2e.Execution:
+    """The first scheduled run: no endpoint yet, a candidate at 0.9333 > 0.9."""
+    return workflow.run_hour(wrong_validation_labels=4)
+
+
+def test_good_candidate_creates_the_endpoint(workflow, first_hour):
+    run = first_hour
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    out = run.output
+    assert out["status"] == "deployed"
+    # The gate decided on the number the stand-in measured, and there was no champion to beat.
+    assert out["decision"]["deploy"] is True
+    assert out["decision"]["metric_value"] == pytest.approx(1 - 4 / VALIDATION_ROWS)
+    assert "does not exist, so there is no champion" in out["decision"]["reason"]
+
+    path = run.states_entered()
+    assert path[:7] == [
+        "CheckConcurrency",
+        "IsAnotherRunRunning",
+        "Train",
+        "GetMetrics",
+        "Gate",
+        "DeployDecision",
+        "CreateModel",
+    ]
+    assert path[7:11] == ["CreateEndpointConfig", "LookUpEndpoint", "CreateEndpoint", "StartWaiting"]
+    assert path[-3:] == ["EndpointReady", "NotifyDeployed", "Deployed"]
+    assert "CountPoll" in path  # the endpoint was still Creating at the first look
+    statuses = [o["EndpointStatus"] for o in run.task_outputs("DescribeEndpoint")]
+    assert statuses[0] == "Creating" and statuses[-1] == "InService"
+    # The missing endpoint is the error the lookup's Catch expects, as AWS names it.
+    assert [f["error"] for f in run.task_failures()] == ["SageMaker.SageMakerException"]
+
+    endpoint = workflow.endpoint_state()
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == out["endpoint_config"]
+    config = workflow.sagemaker.describe_endpoint_config(EndpointConfigName=out["endpoint_config"])
+    assert config["ProductionVariants"][0]["ModelName"] == out["model"]
+    model = workflow.sagemaker.describe_model(ModelName=out["model"])
+    job = workflow.sagemaker.describe_training_job(TrainingJobName=out["training_job"])
+    assert model["PrimaryContainer"]["ModelDataUrl"] == job["ModelArtifacts"]["S3ModelArtifacts"]
+    bucket, key = model["PrimaryContainer"]["ModelDataUrl"][len("s3://") :].split("/", 1)
+    assert workflow.s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+    # The metric is recorded on the endpoint config: the next run's champion.
+    assert workflow.config_tags(out["endpoint_config"])["sfn-ml:metric-value"] == str(1 - 4 / VALIDATION_ROWS)
+
+    [note] = workflow.mailbox.about(run)
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: new model deployed"
+    assert f"Model {out['model']} is serving on endpoint {workflow.endpoint}" in note["Message"]
+
+
+def test_handlers_ran_their_real_code(workflow, first_hour):
+    events = workflow.logs.filter_log_events(logGroupName=f"/aws/lambda/{NAME_PREFIX}-retraining-gate")["events"]
+    decisions = [json.loads(e["message"].split("\t")[-1]) for e in events if '"action": "gate"' in e["message"]]
+    assert any(d["outcome"] == "deploy" and d["metric_name"] == "validation:accuracy" for d in decisions)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "why"),
+    [
+        (7, "fails the threshold (maximize: must be > 0.9)"),
+        (5, "does not beat the champion"),
+    ],
+    ids=["below-threshold", "below-champion"],
+)
+def test_worse_candidate_is_rejected_and_nothing_deployed(workflow, first_hour, wrong, why):
+    before, endpoint_before = workflow.inventory(), workflow.endpoint_state()
+    run = workflow.run_hour(wrong_validation_labels=wrong)
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.output["status"] == "rejected"
+    assert run.output["decision"]["deploy"] is False
+    assert run.output["decision"]["metric_value"] == pytest.approx(1 - wrong / VALIDATION_ROWS)
+    assert why in run.output["decision"]["reason"]
+    assert run.states_entered()[-3:] == ["DeployDecision", "NotifyRejected", "Rejected"]
+    assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(run.states_entered())
+
+    assert workflow.inventory() == before  # no model, no endpoint config
+    endpoint_after = workflow.endpoint_state()
+    for field in ("EndpointStatus", "EndpointConfigName", "LastModifiedTime"):
+        assert endpoint_after[field] == endpoint_before[field]
+
+    [note] = workflow.mailbox.about(run)
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: candidate rejected"
+    assert why in note["Message"]
+
+
+def test_better_candidate_updates_the_endpoint(workflow, first_hour):
+    champion = float(workflow.config_tags(workflow.endpoint_state()["EndpointConfigName"])["sfn-ml:metric-value"])
+    assert champion < 1.0
+    run = workflow.run_hour(wrong_validation_labels=0)
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.output["status"] == "deployed"
+    assert run.output["decision"]["metric_value"] == 1.0
+    assert f"beats the champion on endpoint {workflow.endpoint} ({champion!r})" in run.output["decision"]["reason"]
+    path = run.states_entered()
+    assert "UpdateEndpoint" in path and "CreateEndpoint" not in path
+    statuses = [o["EndpointStatus"] for o in run.task_outputs("DescribeEndpoint")]
+    assert statuses[0] == "Updating" and statuses[-1] == "InService"
+    endpoint = workflow.endpoint_state()
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == run.output["endpoint_config"]
+    assert workflow.config_tags(run.output["endpoint_config"])["sfn-ml:metric-value"] == "1.0"
+
+
+def test_training_failure_notifies_and_fails(workflow, first_hour):
+    before, endpoint_before = workflow.inventory(), workflow.endpoint_state()
+    run = workflow.run_hour(wrong_validation_labels=0, train=False)  # this hour's train data never arrived
+
+    assert run.status == "FAILED"
+    assert run.error == "RetrainingFailed"
+    assert run.states_entered() == ["CheckConcurrency", "IsAnotherRunRunning", "Train", "NotifyFailure", "Failed"]
+    [failure] = run.task_failures()
+    assert failure["error"] == "States.TaskFailed"
+    job = json.loads(failure["cause"])
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"] == "ClientError: channel train: no data (no CSV rows found)"
+
+    [note] = workflow.mailbox.about(run)
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
+    assert "failed with States.TaskFailed" in note["Message"] and "channel train: no data" in note["Message"]
+    assert workflow.inventory() == before
+    assert workflow.endpoint_state()["EndpointConfigName"] == endpoint_before["EndpointConfigName"]
+
+
+def test_concurrent_run_is_skipped(workflow, first_hour):
+    release = threading.Event()
+
+    def slow_training(run: local_containers.TrainingRun) -> dict[str, float]:
+        release.wait(timeout=60)  # the earlier run is still training when the next hour starts
+        return local_containers.sklearn_training(run)
+
+    unregister = mx.register_container("training", f"{workflow.outputs['ecr_repository_url']}:*", slow_training)
+    try:
+        workflow.upload(wrong_validation_labels=7)
+        earlier = workflow.start()
+        deadline = time.monotonic() + 30
+        while "Train" not in e2e.wait_states(workflow.sfn, earlier) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        later = e2e.wait(workflow.sfn, workflow.start(), timeout=60)
+        assert e2e.wait_states(workflow.sfn, earlier)[-1] == "Train"  # still running when the later one ended
+    finally:
+        release.set()
+        unregister()
+    first = e2e.wait(workflow.sfn, earlier)
+
+    assert later.status == "SUCCEEDED"
+    assert later.states_entered() == ["CheckConcurrency", "IsAnotherRunRunning", "SkipConcurrentRun"]
+    assert later.output["status"] == "skipped"
+    assert later.output["execution"] == later.arn.rsplit(":", 1)[1]
+    assert workflow.mailbox.about(later, timeout=2) == []  # a skipped hour raises no alarm
+    assert first.status == "SUCCEEDED" and first.output["status"] == "rejected"
+
+
+def test_failed_update_rolls_back_and_is_reported(workflow, first_hour):
+    """An update whose model data cannot be loaded: SageMaker rolls the endpoint back, InService on the old config."""
+    workflow.sagemaker.delete_endpoint(EndpointName=workflow.endpoint)
+    serving = workflow.run_hour(wrong_validation_labels=4)  # deploys afresh: the champion is 0.9333 again
+    assert serving.output["status"] == "deployed"
+
+    workflow.upload(wrong_validation_labels=0)
+    arn = workflow.start()
+    deadline = time.monotonic() + 60
+    while "GetMetrics" not in e2e.wait_states(workflow.sfn, arn) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Training is done: lose the new model's data before the endpoint update loads it.
+    [trained] = _train_outputs(workflow, arn)
+    bucket, key = trained["S3ModelArtifacts"][len("s3://") :].split("/", 1)
+    workflow.s3.delete_object(Bucket=bucket, Key=key)
+    run = e2e.wait(workflow.sfn, arn)
+
+    assert run.status == "FAILED" and run.error == "RetrainingFailed"
+    assert "UpdateEndpoint" in run.states_entered()
+    assert run.states_entered()[-4:] == ["EndpointReady", "EndpointFailed", "NotifyFailure", "Failed"]
+    endpoint = workflow.endpoint_state()
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == serving.output["endpoint_config"]  # rolled back
+    assert "Failed to download model data" in endpoint["FailureReason"]
+    [note] = workflow.mailbox.about(run)
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
+    assert "failed with EndpointDeploymentFailed" in note["Message"]
+    assert f"is InService with endpoint config {serving.output['endpoint_config']} instead of" in note["Message"]
+
+
+def _train_outputs(workflow, arn: str) -> list[dict[str, Any]]:
+    """The Train state's result (as its ResultSelector shaped it) of a running execution."""
+    events = workflow.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [
+        json.loads(e["stateExitedEventDetails"]["output"])["training"]
+        for e in events
+        if e["type"] == "TaskStateExited" and e["stateExitedEventDetails"]["name"] == "Train"
+    ]
