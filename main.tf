@@ -24,4 +24,7 @@ module "notifications" {
   kms_key_id      = coalesce(var.kms_key_arn, "alias/aws/sns")
   email_addresses = var.notification_emails
   tags            = var.tags
+
+  # EventBridge alert rules of the batch inference workflow publish here (batch_inference.tf).
+  publisher_service_principals = local.batch_inference_topic_publishers
 }

@@ -83,3 +83,137 @@ output "retraining_lambda_function_arns" {
   description = "ARNs of the retraining Lambda functions: metrics and gate."
   value       = try(module.retraining_functions[0].function_arns, {})
 }
+
+# --- Legacy batch inference ---
+output "batch_inference_state_machine_arn" {
+  description = "ARN of the batch inference state machine, or null when the workflow is not created. Start it with {} for every model of the shared schedule, or {\"model\": \"<name>\"} for one model."
+  value       = try(module.batch_inference_state_machine[0].arn, null)
+}
+
+output "batch_inference_state_machine_name" {
+  description = "Name of the batch inference state machine, or null when the workflow is not created."
+  value       = try(module.batch_inference_state_machine[0].name, null)
+}
+
+output "batch_inference_state_machine_role_arn" {
+  description = "ARN of the batch inference state machine's role, or null."
+  value       = try(module.batch_inference_iam[0].state_machine_role_arn, null)
+}
+
+output "batch_inference_sagemaker_role_arn" {
+  description = "ARN of the SageMaker execution role the batch inference jobs run as, or null."
+  value       = try(module.batch_inference_iam[0].sagemaker_role_arn, null)
+}
+
+output "batch_inference_ecr_repository_url" {
+  description = "URL of the created repository for the models' inference images (push `<url>:<model>-<commit>` and set the model's image_tag), or null."
+  value       = try(module.batch_inference_ecr_repository[0].repository_url, null)
+}
+
+output "batch_inference_data_uri" {
+  description = "S3 URI under which the workflow keeps the models' code (models/), default inputs and outputs (data/<model>/input/, data/<model>/output/) and per-run intermediate data (runs/)."
+  value       = local.create_batch_inference ? local.batch_data_uri : null
+}
+
+output "batch_inference_manifest_uri" {
+  description = "S3 URI of the manifest the shared schedule fans out over, or null."
+  value       = local.create_batch_inference ? "s3://${local.bucket_name}/${local.batch_manifest_key}" : null
+}
+
+output "batch_inference_models" {
+  description = "Per model: where its code, input and output are, the image of its inference step, its schedule rule (null when it runs on the shared schedule) and the execution input that runs it alone."
+  value = { for k, i in local.batch_items : k => {
+    code_uri           = i.code_uri
+    input_uri          = i.input_uri
+    output_uri         = i.output_uri
+    image_uri          = i.inference.app_specification.ImageUri
+    schedule_rule_name = try(module.batch_inference_schedule[0].rule_names[k], null)
+    execution_input    = local.batch_execution_input[k]
+  } }
+}
+
+output "batch_inference_schedule_rule_names" {
+  description = "Names of the batch inference schedule rules: all_models (the shared schedule) and one per model with its own schedule."
+  value       = try(module.batch_inference_schedule[0].rule_names, {})
+}
+
+output "batch_inference_alert_rule_names" {
+  description = "Names of the EventBridge rules that send failed processing jobs and executions to the notifications topic (created only with kms_key_arn)."
+  value       = [for r in aws_cloudwatch_event_rule.batch_inference_alerts : r.name]
+}
+
+# --- Approved deployment ---
+output "approved_deployment_state_machine_arn" {
+  description = "ARN of the approved-deployment state machine, or null when the workflow is not created. Start it with {\"commit_id\": \"<git commit>\"} (and optionally \"image_uri\")."
+  value       = try(module.approved_deployment_state_machine[0].arn, null)
+}
+
+output "approved_deployment_state_machine_name" {
+  description = "Name of the approved-deployment state machine, or null."
+  value       = try(module.approved_deployment_state_machine[0].name, null)
+}
+
+output "approved_deployment_ecr_repository_url" {
+  description = "URL of the approved-deployment image repository (images are tagged with their commit id), or null."
+  value       = try(module.approved_deployment_ecr[0].repository_url, null)
+}
+
+output "approved_deployment_endpoint_name" {
+  description = "Name of the SageMaker endpoint the approved-deployment workflow creates or updates, or null."
+  value       = local.create_approved_deployment ? local.cd_endpoint_name : null
+}
+
+output "approved_deployment_data_uri" {
+  description = "S3 URI under which the approved-deployment data (data/train/, data/validation/, data/test/), model artifacts (models/) and test-set predictions (transform/<execution>/) live, or null."
+  value       = local.create_approved_deployment ? "s3://${local.bucket_name}/${local.cd_data_prefix}/" : null
+}
+
+output "approved_deployment_sagemaker_role_arn" {
+  description = "ARN of the SageMaker execution role the approved-deployment jobs and models run as, or null."
+  value       = try(module.approved_deployment_iam[0].sagemaker_role_arn, null)
+}
+
+output "approved_deployment_state_machine_role_arn" {
+  description = "ARN of the approved-deployment state machine's role, or null."
+  value       = try(module.approved_deployment_iam[0].state_machine_role_arn, null)
+}
+
+output "approval_api_endpoint" {
+  description = "Base URL of the HTTP API that serves the approval links (GET/POST /approval) and the optional inference route, or null."
+  value       = try(aws_apigatewayv2_api.approval[0].api_endpoint, null)
+}
+
+output "approvals_topic_arn" {
+  description = "ARN of the SNS topic that carries approval requests (signed links) to the approvers, or null."
+  value       = try(module.approval_notifications[0].topic_arn, null)
+}
+
+output "approvals_table_name" {
+  description = "DynamoDB table that records every approval request and its decision (who, when, from where), or null."
+  value       = try(aws_dynamodb_table.approvals[0].name, null)
+}
+
+output "approval_signing_key_secret_arn" {
+  description = "ARN of the Secrets Manager secret that holds the links' HMAC key (filled by the approval request function on first use), or null."
+  value       = try(aws_secretsmanager_secret.approval_signing_key[0].arn, null)
+}
+
+output "approved_deployment_pipeline_name" {
+  description = "Name of the CodePipeline that builds the image and starts the workflow, or null when no repository is configured."
+  value       = try(aws_codepipeline.approved_deployment[0].name, null)
+}
+
+output "approved_deployment_codebuild_project_name" {
+  description = "Name of the CodeBuild project that builds and pushes the image, or null."
+  value       = try(aws_codebuild_project.approved_deployment[0].name, null)
+}
+
+output "approved_deployment_connection_arn" {
+  description = "ARN of the CodeStar connection the pipeline uses (created PENDING by the module: complete the handshake once in the console), or null."
+  value       = local.create_cd_pipeline && var.approved_deployment_source_type == "codestar_connection" ? local.cd_connection_arn : null
+}
+
+output "inference_api_url" {
+  description = "URL of the inference route (POST {\"data\": \"<csv row>\"}), or null when create_inference_api is false."
+  value       = local.create_inference_api ? "${aws_apigatewayv2_api.approval[0].api_endpoint}/predict" : null
+}

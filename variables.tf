@@ -359,3 +359,509 @@ variable "lambda_runtime" {
     error_message = "The lambda_runtime must be a Python runtime such as python3.12."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# --- Legacy batch inference ---
+# ---------------------------------------------------------------------------------------------------------------------
+variable "create_batch_inference_workflow" {
+  type        = bool
+  description = "Create the legacy batch inference workflow: each model of batch_models runs as preprocess, inference and postprocess SageMaker Processing jobs, fanned out by one state machine (see docs/legacy_batch_inference.md)."
+  default     = false
+}
+
+variable "batch_models" {
+  type        = any
+  description = <<-EOT
+    The legacy models, by name (the name starts their SageMaker job names and S3 paths). Each is an object with
+    exactly one of scripts_path (local directory whose files the module uploads; it holds the scripts below) and
+    code_uri (an S3 prefix where you keep them), and exactly one of image_uri (ECR image of the inference step) and
+    image_tag (a tag in the repository the module creates). Optional:
+    preprocess_scripts (default ["preprocess.py"]; several run as parallel jobs), predict_script (default "predict.py";
+    null runs the image's entrypoint), postprocess_script (default "postprocess.py"), input_uri and output_uri (S3;
+    default under the artifact bucket), sklearn_image_uri, instance_type, volume_size_gb, max_runtime_seconds (each
+    also per step with a preprocess_, inference_ or postprocess_ prefix), preprocess_arguments, inference_arguments,
+    postprocess_arguments (lists of strings), environment (map of strings), schedule_expression (its own schedule
+    instead of the shared one) and enabled (default true).
+  EOT
+  default     = {}
+
+  validation {
+    condition     = can(keys(var.batch_models)) && can([for m in values(var.batch_models) : keys(m)])
+    error_message = "The batch_models must be a map of model name => object, e.g. { iris = { scripts_path = \"./model\", image_tag = \"iris-3f2a1bc\" } }."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) : length(setsubtract(keys(m), [
+      "scripts_path", "code_uri", "image_uri", "image_tag", "sklearn_image_uri", "input_uri", "output_uri",
+      "preprocess_scripts", "predict_script", "postprocess_script",
+      "instance_type", "preprocess_instance_type", "inference_instance_type", "postprocess_instance_type",
+      "volume_size_gb", "preprocess_volume_size_gb", "inference_volume_size_gb", "postprocess_volume_size_gb",
+      "max_runtime_seconds", "preprocess_max_runtime_seconds", "inference_max_runtime_seconds", "postprocess_max_runtime_seconds",
+      "preprocess_arguments", "inference_arguments", "postprocess_arguments", "environment", "schedule_expression", "enabled",
+    ])) == 0]), true)
+    error_message = "Each of batch_models may only set scripts_path, code_uri, image_uri, image_tag, sklearn_image_uri, input_uri, output_uri, preprocess_scripts, predict_script, postprocess_script, instance_type, volume_size_gb, max_runtime_seconds (and their preprocess_, inference_ and postprocess_ variants), preprocess_arguments, inference_arguments, postprocess_arguments, environment, schedule_expression and enabled: another field is most likely a typo."
+  }
+
+  validation {
+    condition     = try(alltrue([for k in keys(var.batch_models) : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", k)) && length(k) <= 63]), true)
+    error_message = "Each key of batch_models (a model name) must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit: SageMaker names the model's jobs after it and allows nothing else."
+  }
+
+  validation {
+    condition     = try(alltrue([for k, m in var.batch_models : try(m.schedule_expression, null) == null || length(k) <= 23]), true)
+    error_message = "Each key of batch_models with a schedule_expression must be at most 23 characters: its EventBridge rule is named <name_prefix>-bi-<model> and rule names are limited to 64 characters."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) :
+      (try(m.scripts_path, null) == null) != (try(m.code_uri, null) == null) &&
+      (try(m.code_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(.*/)?$", m.code_uri))) &&
+      (try(m.scripts_path, null) == null || alltrue([
+        for s in concat(
+          try(tolist(m.preprocess_scripts), ["preprocess.py"]),
+          try(m.predict_script, "predict.py") == null ? [] : [try(m.predict_script, "predict.py")],
+          [try(m.postprocess_script, "postprocess.py")],
+        ) : try(fileexists("${m.scripts_path}/${s}"), false)
+      ]))
+    ]), true)
+    error_message = "Each of batch_models must set exactly one of scripts_path, the local directory (e.g. \"$${path.module}/models/iris\") that holds its preprocess_scripts, predict_script and postprocess_script (by default preprocess.py, predict.py and postprocess.py), each of which must exist there, and code_uri, an S3 prefix ending with \"/\" where you keep them."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) :
+      can(tolist(try(m.preprocess_scripts, ["preprocess.py"]))) && length(try(m.preprocess_scripts, ["preprocess.py"])) >= 1 && length(try(m.preprocess_scripts, ["preprocess.py"])) <= 10 && alltrue([
+        for s in concat(tolist(try(m.preprocess_scripts, ["preprocess.py"])), [try(m.predict_script, "predict.py"), try(m.postprocess_script, "postprocess.py")]) :
+        s == null || (can(regex("^[A-Za-z0-9_][A-Za-z0-9_./-]*\\.py$", s)) && !can(regex("\\.\\.", s)))
+      ]) && try(m.postprocess_script, "postprocess.py") != null
+    ]), true)
+    error_message = "Each of batch_models' preprocess_scripts must list 1-10 scripts, and every script (preprocess_scripts, predict_script, postprocess_script) must be a .py path relative to scripts_path (or code_uri), without \"..\"; only predict_script may be null (to run the inference image's own entrypoint)."
+  }
+
+  validation {
+    condition     = try(alltrue([for m in values(var.batch_models) : (try(m.image_uri, null) != null) != (try(m.image_tag, null) != null)]), true)
+    error_message = "Each of batch_models must set exactly one of image_uri (the ECR image URI of the inference step) and image_tag (a tag in the repository the module creates): the inference step runs the model's own image, which holds the legacy code and its dependencies."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
+      for f in ["image_uri", "sklearn_image_uri"] : try(m[f], null) == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", m[f]))
+    ]) && (try(m.image_tag, null) == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", m.image_tag)))]), true)
+    error_message = "Each of batch_models' image_uri and sklearn_image_uri must be an ECR image URI such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/legacy:iris-3f2a1bc (SageMaker Processing runs images from ECR only), and image_tag must be 1-128 letters, digits, '_', '.' or '-', not starting with '.' or '-'."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
+      for f in ["instance_type", "preprocess_instance_type", "inference_instance_type", "postprocess_instance_type"] :
+      try(m[f], null) == null || can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", m[f]))
+    ])]), true)
+    error_message = "Each of batch_models' instance_type, preprocess_instance_type, inference_instance_type and postprocess_instance_type must be a SageMaker instance type such as ml.m5.xlarge."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
+      for f in ["volume_size_gb", "preprocess_volume_size_gb", "inference_volume_size_gb", "postprocess_volume_size_gb"] :
+      try(m[f], null) == null || try(tonumber(m[f]) >= 1 && tonumber(m[f]) <= 16384 && floor(tonumber(m[f])) == tonumber(m[f]), false)
+    ])]), true)
+    error_message = "Each of batch_models' volume_size_gb, preprocess_volume_size_gb, inference_volume_size_gb and postprocess_volume_size_gb must be a whole number from 1 to 16384 (GB), the range SageMaker Processing accepts."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
+      for f in ["max_runtime_seconds", "preprocess_max_runtime_seconds", "inference_max_runtime_seconds", "postprocess_max_runtime_seconds"] :
+      try(m[f], null) == null || try(tonumber(m[f]) >= 1 && tonumber(m[f]) <= 777600 && floor(tonumber(m[f])) == tonumber(m[f]), false)
+    ])]), true)
+    error_message = "Each of batch_models' max_runtime_seconds, preprocess_max_runtime_seconds, inference_max_runtime_seconds and postprocess_max_runtime_seconds must be a whole number from 1 to 777600 (9 days), the range SageMaker Processing accepts."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) :
+      (try(m.input_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/", m.input_uri))) &&
+      (try(m.output_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(.*/)?$", m.output_uri)))
+    ]), true)
+    error_message = "Each of batch_models' input_uri must be an S3 URI (s3://bucket/prefix) and output_uri an S3 prefix ending with \"/\" (s3://bucket/prefix/): each run writes under <output_uri><execution name>/."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) :
+      alltrue([for f in ["preprocess_arguments", "inference_arguments", "postprocess_arguments"] :
+        try(m[f], null) == null || try(length(m[f]) <= 256 && alltrue([for a in m[f] : length(tostring(a)) <= 256]), false)
+      ]) &&
+      (try(m.environment, null) == null || try(length(m.environment) <= 97 && alltrue([for k, v in m.environment : can(regex("^[a-zA-Z_][a-zA-Z0-9_]{0,255}$", k)) && length(tostring(v)) <= 256 && !can(regex("^SFN_ML_", k))]), false))
+    ]), true)
+    error_message = "Each of batch_models' preprocess_arguments, inference_arguments and postprocess_arguments must be lists of at most 256 strings of up to 256 characters, and environment a map of at most 97 variables (names of letters, digits and '_', not starting with a digit or SFN_ML_; values up to 256 characters)."
+  }
+
+  validation {
+    condition = try(alltrue([for m in values(var.batch_models) :
+      (try(m.schedule_expression, null) == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", m.schedule_expression))) &&
+      can(tobool(try(m.enabled, true))) && try(m.enabled, true) != null
+    ]), true)
+    error_message = "Each of batch_models' schedule_expression must be null (the model runs on the shared batch_schedule_expression) or rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), and enabled must be true or false."
+  }
+}
+
+variable "batch_max_concurrency" {
+  type        = number
+  description = "How many models one execution runs at once (the Distributed Map's MaxConcurrency). Keep it within your SageMaker Processing quotas: jobs over the quota wait and retry, up to ten times."
+  default     = 10
+
+  validation {
+    condition     = var.batch_max_concurrency >= 1 && var.batch_max_concurrency <= 10000 && floor(var.batch_max_concurrency) == var.batch_max_concurrency
+    error_message = "The batch_max_concurrency must be a whole number from 1 to 10000 (the Distributed Map's limit)."
+  }
+}
+
+variable "batch_tolerated_failure_percentage" {
+  type        = number
+  description = "Percentage of models that may fail before an execution stops the models still running. The default, 100, lets every model finish; the execution fails at the end (and notifies) when any model failed."
+  default     = 100
+
+  validation {
+    condition     = var.batch_tolerated_failure_percentage >= 0 && var.batch_tolerated_failure_percentage <= 100 && floor(var.batch_tolerated_failure_percentage) == var.batch_tolerated_failure_percentage
+    error_message = "The batch_tolerated_failure_percentage must be a whole number from 0 to 100."
+  }
+}
+
+variable "batch_schedule_expression" {
+  type        = string
+  description = "When the shared schedule runs every enabled model without a schedule of its own: an EventBridge rate() or cron() expression, or null for no shared schedule (start executions yourself)."
+  default     = "cron(0 2 * * ? *)"
+
+  validation {
+    condition     = var.batch_schedule_expression == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", coalesce(var.batch_schedule_expression, "x")))
+    error_message = "The batch_schedule_expression must be null, rate(1 day), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), e.g. \"cron(0 2 * * ? *)\"."
+  }
+}
+
+variable "batch_schedule_enabled" {
+  type        = bool
+  description = "Whether the batch inference schedule rules (shared and per model) start executions; false keeps them, disabled."
+  default     = true
+}
+
+variable "create_batch_inference_ecr_repository" {
+  type        = bool
+  description = "Create one ECR repository (<name_prefix>-batch-inference, immutable tags) for the models' inference images; models refer to their image in it by image_tag."
+  default     = true
+}
+
+variable "batch_sklearn_image_uri" {
+  type        = string
+  description = "Image of the script-mode preprocess and postprocess steps. When null: SageMaker's scikit-learn image sagemaker-scikit-learn:1.2-1-cpu-py3 of the region. A model can override it with sklearn_image_uri."
+  default     = null
+
+  validation {
+    condition     = var.batch_sklearn_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", coalesce(var.batch_sklearn_image_uri, "x")))
+    error_message = "The batch_sklearn_image_uri must be an ECR image URI such as 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3, or null."
+  }
+}
+
+variable "batch_instance_type" {
+  type        = string
+  description = "Instance type of every batch inference job whose model sets none."
+  default     = "ml.m5.large"
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.batch_instance_type))
+    error_message = "The batch_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "batch_volume_size_gb" {
+  type        = number
+  description = "Size of the ML storage volume of every batch inference job whose model sets none, in GB."
+  default     = 30
+
+  validation {
+    condition     = var.batch_volume_size_gb >= 1 && var.batch_volume_size_gb <= 16384 && floor(var.batch_volume_size_gb) == var.batch_volume_size_gb
+    error_message = "The batch_volume_size_gb must be a whole number from 1 to 16384."
+  }
+}
+
+variable "batch_max_runtime_seconds" {
+  type        = number
+  description = "Longest a batch inference job may run before SageMaker stops it, for models that set none, in seconds (one hour by default)."
+  default     = 3600
+
+  validation {
+    condition     = var.batch_max_runtime_seconds >= 1 && var.batch_max_runtime_seconds <= 777600 && floor(var.batch_max_runtime_seconds) == var.batch_max_runtime_seconds
+    error_message = "The batch_max_runtime_seconds must be a whole number from 1 to 777600 (9 days)."
+  }
+}
+
+variable "batch_sagemaker_role_arn" {
+  type        = string
+  description = "ARN of an existing SageMaker execution role for the batch inference jobs; null creates one that may read and write the models' S3 locations and pull their images."
+  default     = null
+
+  validation {
+    condition     = var.batch_sagemaker_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", coalesce(var.batch_sagemaker_role_arn, "x")))
+    error_message = "The batch_sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
+}
+
+# --- Approved deployment ---
+variable "create_approved_deployment_workflow" {
+  type        = bool
+  description = "Create the approved-deployment workflow: commit -> image -> training -> batch transform of the test set -> human approval -> endpoint (docs/approved_deployment.md). Off by default."
+  default     = false
+}
+
+variable "approved_deployment_endpoint_name" {
+  type        = string
+  description = "Name of the SageMaker endpoint the approved-deployment workflow creates or updates. When null: `<name_prefix>-approved`."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_endpoint_name == null || (can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", coalesce(var.approved_deployment_endpoint_name, "x"))) && length(coalesce(var.approved_deployment_endpoint_name, "x")) <= 63)
+    error_message = "The approved_deployment_endpoint_name must be 1-63 characters of letters, digits and hyphens, starting and ending with a letter or digit, or null."
+  }
+}
+
+variable "approval_timeout_seconds" {
+  type        = number
+  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment."
+  default     = 86400
+
+  validation {
+    condition     = var.approval_timeout_seconds >= 300 && var.approval_timeout_seconds <= 604800 && floor(var.approval_timeout_seconds) == var.approval_timeout_seconds
+    error_message = "The approval_timeout_seconds must be a whole number from 300 (5 minutes) to 604800 (7 days)."
+  }
+}
+
+variable "approval_emails" {
+  type        = list(string)
+  description = "E-mail addresses subscribed to the approvers' topic, which carries the signed Approve/Reject links (each address confirms its subscription). Keep the list to the people allowed to decide: the links are the permission."
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.approval_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "The approval_emails must be e-mail addresses."
+  }
+}
+
+variable "approved_deployment_hyperparameters" {
+  type        = map(string)
+  description = "Hyperparameters of the approved-deployment training job (values are strings, as SageMaker requires)."
+  default     = {}
+
+  validation {
+    condition     = length(var.approved_deployment_hyperparameters) <= 100 && alltrue([for k, v in var.approved_deployment_hyperparameters : length(k) <= 256 && length(v) <= 2500])
+    error_message = "The approved_deployment_hyperparameters must hold at most 100 entries, keys up to 256 and values up to 2500 characters."
+  }
+}
+
+variable "approved_deployment_training_channels" {
+  type        = map(string)
+  description = "Training input channels of the approved-deployment workflow: channel name => S3 URI prefix. When null: train and validation under `s3://<bucket>/<name_prefix>/approved-deployment/data/`. The created SageMaker role reads only that prefix; for other locations pass sagemaker_role_arn."
+  default     = null
+
+  validation {
+    condition     = alltrue([for k, v in(var.approved_deployment_training_channels == null ? {} : var.approved_deployment_training_channels) : can(regex("^[A-Za-z0-9.\\-_]{1,64}$", k)) && can(regex("^s3://[a-z0-9.-]{3,63}/", v))])
+    error_message = "The approved_deployment_training_channels must map channel names of 1-64 letters, digits, '.', '-' or '_' to s3://bucket/prefix URIs, or be null."
+  }
+}
+
+variable "approved_deployment_test_data_uri" {
+  type        = string
+  description = "S3 URI prefix of the test set the candidate scores with batch transform before approval. When null: `s3://<bucket>/<name_prefix>/approved-deployment/data/test/`."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_test_data_uri == null || can(regex("^s3://[a-z0-9.-]{3,63}/", coalesce(var.approved_deployment_test_data_uri, "x")))
+    error_message = "The approved_deployment_test_data_uri must be an s3://bucket/prefix URI, or null."
+  }
+}
+
+variable "approved_deployment_content_type" {
+  type        = string
+  description = "MIME type of the training channels, the test set, the transform output and the inference API's requests to the endpoint."
+  default     = "text/csv"
+
+  validation {
+    condition     = can(regex("^[a-z]+/[a-z0-9.+-]+$", var.approved_deployment_content_type))
+    error_message = "The approved_deployment_content_type must be a MIME type such as text/csv or application/x-recordio-protobuf."
+  }
+}
+
+variable "approved_deployment_transform_instance_type" {
+  type        = string
+  description = "Instance type of the batch transform job that scores the test set."
+  default     = "ml.m5.large"
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.approved_deployment_transform_instance_type))
+    error_message = "The approved_deployment_transform_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "approved_deployment_transform_instance_count" {
+  type        = number
+  description = "Number of batch transform instances."
+  default     = 1
+
+  validation {
+    condition     = var.approved_deployment_transform_instance_count >= 1 && var.approved_deployment_transform_instance_count <= 100 && floor(var.approved_deployment_transform_instance_count) == var.approved_deployment_transform_instance_count
+    error_message = "The approved_deployment_transform_instance_count must be a whole number from 1 to 100."
+  }
+}
+
+variable "approved_deployment_transform_timeout_seconds" {
+  type        = number
+  description = "Longest the batch transform of the test set may take before the workflow fails, in seconds."
+  default     = 3600
+
+  validation {
+    condition     = var.approved_deployment_transform_timeout_seconds >= 300 && var.approved_deployment_transform_timeout_seconds <= 172800 && floor(var.approved_deployment_transform_timeout_seconds) == var.approved_deployment_transform_timeout_seconds
+    error_message = "The approved_deployment_transform_timeout_seconds must be a whole number from 300 to 172800 (2 days)."
+  }
+}
+
+variable "approved_deployment_repository" {
+  type        = string
+  description = "The model code's repository the pipeline builds from: `owner/name` for a CodeStar connection (GitHub, Bitbucket...), the repository name for CodeCommit. When null, no pipeline is created: start the state machine yourself with {\"commit_id\": ..., \"image_uri\": ...}."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_repository == null || can(regex("^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){0,4}$", coalesce(var.approved_deployment_repository, "x")))
+    error_message = "The approved_deployment_repository must be owner/name (CodeStar connection) or a repository name (CodeCommit): letters, digits, '_', '.' and '-', or null."
+  }
+}
+
+variable "approved_deployment_source_type" {
+  type        = string
+  description = "Pipeline source: codestar_connection (GitHub, Bitbucket, and any provider of a connection you pass) or codecommit."
+  default     = "codestar_connection"
+
+  validation {
+    condition     = contains(["codestar_connection", "codecommit"], var.approved_deployment_source_type)
+    error_message = "The approved_deployment_source_type must be \"codestar_connection\" or \"codecommit\"."
+  }
+}
+
+variable "approved_deployment_branch" {
+  type        = string
+  description = "Branch whose commits the pipeline builds and deploys (after approval)."
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}$", var.approved_deployment_branch)) && !can(regex("\\.\\.|//|/$|\\.lock$", var.approved_deployment_branch))
+    error_message = "The approved_deployment_branch must be a git branch name of 1-255 letters, digits, '_', '.', '/' and '-', not starting with '.', '/' or '-'."
+  }
+}
+
+variable "approved_deployment_connection_arn" {
+  type        = string
+  description = "ARN of an existing, AVAILABLE CodeStar/CodeConnections connection for the codestar_connection source. When null, the module creates one (PENDING: complete it once in the console)."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_connection_arn == null || can(regex("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[a-zA-Z0-9-]+$", coalesce(var.approved_deployment_connection_arn, "x")))
+    error_message = "The approved_deployment_connection_arn must be a connection ARN (arn:aws:codestar-connections:REGION:ACCOUNT:connection/ID or arn:aws:codeconnections:...), or null."
+  }
+}
+
+variable "approved_deployment_connection_provider" {
+  type        = string
+  description = "Provider of the connection the module creates when approved_deployment_connection_arn is null. hashicorp/aws 3.39 can create GitHub and Bitbucket connections; for others pass a connection ARN."
+  default     = "GitHub"
+
+  validation {
+    condition     = contains(["GitHub", "Bitbucket"], var.approved_deployment_connection_provider)
+    error_message = "The approved_deployment_connection_provider must be \"GitHub\" or \"Bitbucket\" (for GitHub Enterprise Server or GitLab, create the connection yourself and pass approved_deployment_connection_arn)."
+  }
+}
+
+variable "approved_deployment_dockerfile" {
+  type        = string
+  description = "Path of the Dockerfile in the model repository. The image both trains (SageMaker runs `train`) and serves (`serve`)."
+  default     = "Dockerfile"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}$", var.approved_deployment_dockerfile)) && !can(regex("(^|/)\\.\\.(/|$)", var.approved_deployment_dockerfile))
+    error_message = "The approved_deployment_dockerfile must be a relative path inside the repository (letters, digits, '_', '.', '/', '-'; no '..')."
+  }
+}
+
+variable "approved_deployment_build_context" {
+  type        = string
+  description = "Docker build context, relative to the model repository's root."
+  default     = "."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$", var.approved_deployment_build_context)) && !can(regex("(^|/)\\.\\.(/|$)", var.approved_deployment_build_context))
+    error_message = "The approved_deployment_build_context must be a relative path inside the repository (letters, digits, '_', '.', '/', '-'; no '..')."
+  }
+}
+
+variable "approved_deployment_build_image" {
+  type        = string
+  description = "CodeBuild image that runs the image build (it needs docker and the AWS CLI)."
+  default     = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,255}$", var.approved_deployment_build_image))
+    error_message = "The approved_deployment_build_image must be a CodeBuild image name such as aws/codebuild/amazonlinux2-x86_64-standard:5.0."
+  }
+}
+
+variable "approved_deployment_build_compute_type" {
+  type        = string
+  description = "CodeBuild compute type of the image build."
+  default     = "BUILD_GENERAL1_SMALL"
+
+  validation {
+    condition     = contains(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_2XLARGE"], var.approved_deployment_build_compute_type)
+    error_message = "The approved_deployment_build_compute_type must be BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE or BUILD_GENERAL1_2XLARGE."
+  }
+}
+
+variable "approved_deployment_build_timeout_minutes" {
+  type        = number
+  description = "Longest the image build may run, in minutes."
+  default     = 60
+
+  validation {
+    condition     = var.approved_deployment_build_timeout_minutes >= 5 && var.approved_deployment_build_timeout_minutes <= 480 && floor(var.approved_deployment_build_timeout_minutes) == var.approved_deployment_build_timeout_minutes
+    error_message = "The approved_deployment_build_timeout_minutes must be a whole number from 5 to 480."
+  }
+}
+
+variable "create_inference_api" {
+  type        = bool
+  description = "Add the inference route to the approved deployment's HTTP API: POST /predict {\"data\": \"4.5,1.3,0.3,0.3\"} -> {\"result\": ...} from the approved endpoint."
+  default     = false
+}
+
+variable "inference_api_authorization" {
+  type        = string
+  description = "Authorization of the inference route: AWS_IAM (callers sign requests with SigV4 and need execute-api:Invoke) or NONE (public, as in the original solution: anyone can call the endpoint at your cost)."
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "NONE"], var.inference_api_authorization)
+    error_message = "The inference_api_authorization must be \"AWS_IAM\" or \"NONE\"."
+  }
+}
+
+variable "inference_api_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second the HTTP API accepts on the inference route (the approval routes have their own, lower limit)."
+  default     = 50
+
+  validation {
+    condition     = var.inference_api_throttling_rate_limit >= 1 && var.inference_api_throttling_rate_limit <= 10000
+    error_message = "The inference_api_throttling_rate_limit must be from 1 to 10000 requests per second."
+  }
+}
+
+variable "inference_api_throttling_burst_limit" {
+  type        = number
+  description = "Burst of requests the HTTP API accepts on the inference route."
+  default     = 100
+
+  validation {
+    condition     = var.inference_api_throttling_burst_limit >= 1 && var.inference_api_throttling_burst_limit <= 5000 && floor(var.inference_api_throttling_burst_limit) == var.inference_api_throttling_burst_limit
+    error_message = "The inference_api_throttling_burst_limit must be a whole number from 1 to 5000."
+  }
+}

@@ -81,7 +81,7 @@ def test_iam_with_own_sagemaker_role(tf_fixture):
 def test_lambda_function(tf_fixture):
     fx = tf_fixture("lambda_function")
     package = str(h.REPO / "lambda_src" / "packages" / "retraining.zip")
-    plan = fx.plan(package_path=package)
+    plan = fx.plan(package_path=package, log_retention_days=30)
     fn = h.one(plan, 'aws_lambda_function.this["gate"]')
     assert fn["function_name"] == "team-gate" and fn["tracing_config"] == [{"mode": "Active"}]
     assert fn["source_code_hash"]  # filebase64sha256 of the committed package

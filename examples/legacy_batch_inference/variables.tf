@@ -1,0 +1,35 @@
+variable "region" {
+  type        = string
+  description = "AWS region to deploy to."
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name."
+  default     = "legacy"
+}
+
+variable "iris_image_tag" {
+  type        = string
+  description = "Tag of the iris model's inference image in the created repository (scripts/build_push_image.py prints it)."
+  default     = "iris-v1"
+}
+
+variable "notification_emails" {
+  type        = list(string)
+  description = "Addresses that receive the workflow's notifications."
+  default     = []
+}
+
+variable "artifact_bucket_force_destroy" {
+  type        = bool
+  description = "Let destroy delete the artifact bucket with its objects (the tests set it; keep false for real data)."
+  default     = false
+}
+
+variable "lambda_runtime" {
+  type        = string
+  description = "Runtime of the module's Lambda functions (the emulator tests set python3.8, the newest the offline aws provider 3.39 knows)."
+  default     = "python3.12"
+}

@@ -1,0 +1,177 @@
+"""Apply, re-plan and destroy the legacy batch inference workflow against the local emulator (moto server):
+examples/legacy_batch_inference as a user would run it, and the module with a customer managed key (alerts on)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests import tfharness as h
+
+pytestmark = pytest.mark.apply
+
+EXAMPLE = h.REPO / "examples" / "legacy_batch_inference"
+ACCOUNT = "123456789012"  # the emulator's
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bucket_policies_without_conditions():
+    """moto 5.2.5 evaluates a bucket policy statement whose Condition it cannot check (aws:SecureTransport on its plain
+    HTTP endpoint, the SSE-KMS header) as a Deny, so the artifact bucket's TLS-only and KMS-only statements refuse
+    every upload, which AWS accepts over HTTPS with the key. These tests are about what Terraform creates, not about
+    the bucket policy (the plan and example tests check it), so the bucket policy is left out of S3's decisions here.
+    """
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FakeBucket, "get_permission", lambda self, action, resource: PermissionResult.NEUTRAL)
+        yield
+
+
+def _replan(fixture: h.Fixture, tf_vars: dict) -> dict[str, list[str]]:
+    """Actions of a refreshed plan after apply, by address, for every resource that would change."""
+    var_file = fixture.dir / "replan.tfvars.json"
+    var_file.write_text(json.dumps(tf_vars))
+    plan = fixture.tf.plan(output=True, refresh=True, tf_var_file=var_file.name)
+    return {
+        a: rc["change"]["actions"]
+        for a, rc in plan.resource_changes.items()
+        if rc["mode"] == "managed" and rc["change"]["actions"] != ["no-op"]
+    }
+
+
+@pytest.fixture(scope="module")
+def example(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+    fixture = h.Fixture(EXAMPLE, tmp_path_factory.mktemp("legacy-example"), provider=None)
+    for folder in ("model", "data"):  # the fixture copies only the .tf files; path.module needs these too
+        shutil.copytree(EXAMPLE / folder, fixture.dir / folder)
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)  # re-init with the override in place
+    tf_vars = {"lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True, "name_prefix": "bitest"}
+    fixture.apply(**tf_vars)
+    yield fixture, fixture.output(), tf_vars
+    fixture.destroy(**tf_vars)
+    assert not [
+        m
+        for m in emulator.client("stepfunctions").list_state_machines()["stateMachines"]
+        if m["name"].startswith("bitest")
+    ]
+    assert not [b for b in emulator.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("bitest")]
+    assert not [r for r in emulator.client("events").list_rules()["Rules"] if r["Name"].startswith("bitest")]
+
+
+def test_example_applies_and_a_second_plan_changes_nothing(example):
+    fixture, _, tf_vars = example
+    assert _replan(fixture, tf_vars) == {}
+
+
+def test_state_machine_and_roles(example, emulator):
+    _, out, _ = example
+    machine = emulator.client("stepfunctions").describe_state_machine(stateMachineArn=out["state_machine_arn"])
+    assert machine["name"] == "bitest-batch-inference"
+    assert machine["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/bitest-bi-states"
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == "SelectModels"
+    assert definition["States"]["RunModels"]["MaxConcurrency"] == 5
+    iam = emulator.client("iam")
+    assert set(iam.list_role_policies(RoleName="bitest-bi-states")["PolicyNames"]) == {
+        "workflow-integrations",
+        "distributed-map",
+    }
+    assert iam.list_role_policies(RoleName="bitest-bi-sagemaker")["PolicyNames"] == ["sagemaker-jobs"]
+
+
+def test_scripts_manifests_and_input_are_in_the_bucket(example, emulator):
+    _, out, _ = example
+    s3 = emulator.client("s3")
+    bucket = f"bitest-{ACCOUNT}-us-east-1"
+    assert out["data_uri"] == f"s3://{bucket}/bitest/batch-inference/"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="bitest/batch-inference/")["Contents"]}
+    for model in ("iris", "iris-hourly"):
+        for script in ("preprocess.py", "predict.py", "postprocess.py"):
+            key = f"bitest/batch-inference/models/{model}/code/{script}"
+            assert key in keys
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            assert body == (EXAMPLE / "model" / script).read_bytes()
+        assert f"bitest/batch-inference/data/{model}/input/iris.csv" in keys
+    shared = json.loads(s3.get_object(Bucket=bucket, Key="bitest/batch-inference/manifest.json")["Body"].read())
+    assert [i["name"] for i in shared] == ["iris"]  # iris-hourly runs on its own schedule
+    own = s3.get_object(Bucket=bucket, Key="bitest/batch-inference/models/iris-hourly/manifest.json")
+    (hourly,) = json.loads(own["Body"].read())
+    assert "ContainerEntrypoint" not in hourly["inference"]["app_specification"]  # the image's own entrypoint
+    assert hourly["inference"]["processing_resources"]["ClusterConfig"]["InstanceType"] == "ml.c5.xlarge"
+
+
+def test_schedules_and_repository(example, emulator):
+    _, out, _ = example
+    events = emulator.client("events")
+    rules = out["schedule_rule_names"]
+    assert rules == {"all_models": "bitest-bi-all_models", "iris-hourly": "bitest-bi-iris-hourly"}
+    assert events.describe_rule(Name=rules["all_models"])["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    assert events.describe_rule(Name=rules["iris-hourly"])["ScheduleExpression"] == "rate(1 hour)"
+    (target,) = events.list_targets_by_rule(Rule=rules["iris-hourly"])["Targets"]
+    assert target["Arn"] == out["state_machine_arn"]
+    assert json.loads(target["Input"])["model"] == "iris-hourly"
+    assert out["models"]["iris-hourly"]["schedule_rule_name"] == rules["iris-hourly"]
+    assert out["models"]["iris"]["schedule_rule_name"] is None
+    repo = emulator.client("ecr").describe_repositories(repositoryNames=["bitest-batch-inference"])["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert out["ecr_repository_url"] == repo["repositoryUri"]
+    assert out["models"]["iris"]["image_uri"] == f"{repo['repositoryUri']}:iris-v1"
+
+
+def test_an_execution_starts_for_one_model(example, emulator):
+    _, out, _ = example
+    sfn = emulator.client("stepfunctions")
+    execution = sfn.start_execution(
+        stateMachineArn=out["state_machine_arn"], input=out["models"]["iris"]["execution_input"]
+    )
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"])["model"] == "iris"
+    assert described["status"] in {"RUNNING", "SUCCEEDED", "FAILED"}
+
+
+@pytest.fixture(scope="module")
+def with_kms(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+    key = emulator.client("kms").create_key(Description="batch inference apply test")["KeyMetadata"]["Arn"]
+    fixture = h.Fixture(h.FIXTURES / "batch_inference", tmp_path_factory.mktemp("bi-kms"), provider=None)
+    (fixture.dir / "providers.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)
+    tf_vars = {
+        "name_prefix": "bikms",
+        "kms_key_arn": key,
+        "artifact_bucket_force_destroy": True,
+        "batch_models": {"iris": {"scripts_path": str(EXAMPLE / "model"), "image_tag": "iris-v1"}},
+    }
+    fixture.apply(**tf_vars)
+    yield fixture, fixture.output(), tf_vars, key
+    fixture.destroy(**tf_vars)
+
+
+def test_with_a_customer_managed_key_alerts_reach_the_topic(with_kms, emulator):
+    fixture, out, tf_vars, key = with_kms
+    assert _replan(fixture, tf_vars) == {}
+    events = emulator.client("events")
+    assert sorted(out["batch_inference_alert_rule_names"]) == [
+        "bikms-bi-execution-failed",
+        "bikms-bi-processing-job-failed",
+    ]
+    for name in out["batch_inference_alert_rule_names"]:
+        pattern = json.loads(events.describe_rule(Name=name)["EventPattern"])
+        assert pattern["source"] in (["aws.sagemaker"], ["aws.states"])
+        (target,) = events.list_targets_by_rule(Rule=name)["Targets"]
+        assert target["Arn"] == out["notifications_topic_arn"]
+        assert target["InputTransformer"]["InputTemplate"].startswith('"[bikms] ')
+    topic = emulator.client("sns").get_topic_attributes(TopicArn=out["notifications_topic_arn"])["Attributes"]
+    statements = {s["Sid"]: s for s in json.loads(topic["Policy"])["Statement"]}
+    assert statements["ServicesPublish"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert topic["KmsMasterKeyId"] == key
+    head = emulator.client("s3").head_object(
+        Bucket=out["artifact_bucket_name"], Key="bikms/batch-inference/models/iris/code/predict.py"
+    )
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["Metadata"]["content-sha256"]

@@ -1,0 +1,758 @@
+"""Plan tests of the legacy batch inference workflow: resources for 1, 3 and 300 models, the rendered ASL, IAM, the
+uploaded scripts and manifests, alerts, and the inputs that must be refused at plan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests import tfharness as h
+
+SCRIPTS = h.REPO / "examples" / "legacy_batch_inference" / "model"
+SCRIPT_FILES = sorted(p.name for p in SCRIPTS.iterdir() if p.is_file())
+ACCOUNT = "123456789012"
+BUCKET = f"legacy-{ACCOUNT}-us-east-1"
+DATA = f"s3://{BUCKET}/legacy/batch-inference/"
+MACHINE = "legacy-batch-inference"
+KMS = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+REPOSITORY = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/legacy-batch-inference"
+SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+STAR_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "sagemaker:ListTags",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+# Every model adds its scripts and its one-model manifest; nothing else.
+OBJECTS_PER_MODEL = len(SCRIPT_FILES) + 1
+
+
+def model(**fields):
+    return {"scripts_path": str(SCRIPTS), "image_tag": "iris-v1", **fields}
+
+
+def models(n: int, **fields) -> dict[str, dict]:
+    return {f"model-{i:03d}": model(**fields) for i in range(n)}
+
+
+@pytest.fixture(scope="module")
+def fx(tf_fixture):
+    return tf_fixture("batch_inference")
+
+
+@pytest.fixture(scope="module")
+def plan1(fx):
+    return fx.plan(batch_models={"iris": model()})
+
+
+@pytest.fixture(scope="module")
+def plan3(fx):
+    return fx.plan(
+        batch_models={
+            "iris": model(),
+            "wine": model(
+                image_tag=None,
+                image_uri=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/wine:v3",
+                preprocess_scripts=["preprocess.py", "postprocess.py"],
+                predict_script=None,
+                inference_instance_type="ml.c5.xlarge",
+                inference_volume_size_gb=100,
+                max_runtime_seconds=1800,
+                inference_arguments=["--threshold", 0.5],
+                environment={"LOG_LEVEL": "DEBUG"},
+            ),
+            "hourly": model(schedule_expression="rate(1 hour)"),
+        },
+        batch_max_concurrency=25,
+        batch_tolerated_failure_percentage=10,
+    )
+
+
+@pytest.fixture(scope="module")
+def plan300(fx):
+    return fx.plan(batch_models=models(300))
+
+
+@pytest.fixture(scope="module")
+def plan_kms(fx):
+    return fx.plan(batch_models={"iris": model()}, kms_key_arn=KMS)
+
+
+def asl(plan) -> dict:
+    return h.definitions(plan)[MACHINE]
+
+
+def processor(plan) -> dict:
+    return asl(plan)["States"]["RunModels"]["ItemProcessor"]
+
+
+def manifest(plan) -> list[dict]:
+    return json.loads(h.one(plan, "aws_s3_bucket_object.batch_inference_manifest[0]")["content"])
+
+
+def policy(plan, suffix) -> dict[str, dict]:
+    hits = [p for a, p in h.policies(plan).items() if a.endswith(suffix)]
+    assert len(hits) == 1, suffix
+    return {s["Sid"]: s for s in h.statements(hits[0])}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Resources: what one model costs, and that the next ones cost only their scripts and manifest
+# ---------------------------------------------------------------------------------------------------------------------
+def test_one_model(plan1):
+    assert h.counts_by_type(plan1) == {
+        # the shared platform
+        "aws_s3_bucket": 1,
+        "aws_s3_bucket_public_access_block": 1,
+        "aws_s3_bucket_policy": 1,
+        "aws_sns_topic": 1,
+        "aws_sns_topic_policy": 1,
+        # the workflow: SageMaker and state machine roles (+ the Map's policy), repository, machine and its logs,
+        # the shared schedule with its role and dead-letter queue
+        "aws_iam_role": 3,
+        "aws_iam_role_policy": 4,
+        "aws_ecr_repository": 1,
+        "aws_ecr_lifecycle_policy": 1,
+        "aws_sfn_state_machine": 1,
+        "aws_cloudwatch_log_group": 1,
+        "aws_cloudwatch_event_rule": 1,
+        "aws_cloudwatch_event_target": 1,
+        "aws_sqs_queue": 1,
+        "aws_sqs_queue_policy": 1,
+        # the model's scripts, its manifest, and the shared manifest
+        "aws_s3_bucket_object": OBJECTS_PER_MODEL + 1,
+    }
+
+
+def test_more_models_add_only_their_scripts_and_manifest(plan1, plan300):
+    one, many = h.counts_by_type(plan1), h.counts_by_type(plan300)
+    extra = {t: many.get(t, 0) - one.get(t, 0) for t in set(one) | set(many)}
+    assert {t: n for t, n in extra.items() if n} == {"aws_s3_bucket_object": 299 * OBJECTS_PER_MODEL}
+    # the definition and the IAM policies do not grow with the models: they are the same for 1 and for 300
+    assert asl(plan300) == asl(plan1)
+    assert policy(plan300, "batch_inference_map[0]") == policy(plan1, "batch_inference_map[0]")
+    assert policy(plan300, "aws_iam_role_policy.sagemaker[0]") == policy(plan1, "aws_iam_role_policy.sagemaker[0]")
+    assert len(manifest(plan300)) == 300
+    assert len(h.of_type(plan300, "aws_cloudwatch_event_rule")) == 1
+
+
+def test_three_models_one_with_its_own_schedule(plan1, plan3):
+    one, three = h.counts_by_type(plan1), h.counts_by_type(plan3)
+    extra = {t: three.get(t, 0) - one.get(t, 0) for t in set(one) | set(three)}
+    # wine and hourly: scripts + manifest each; hourly also its schedule rule and target
+    assert {t: n for t, n in extra.items() if n} == {
+        "aws_s3_bucket_object": 2 * OBJECTS_PER_MODEL,
+        "aws_cloudwatch_event_rule": 1,
+        "aws_cloudwatch_event_target": 1,
+    }
+    rule = h.one(plan3, 'aws_cloudwatch_event_rule.this["hourly"]')
+    assert rule["name"] == "legacy-bi-hourly"
+    assert rule["schedule_expression"] == "rate(1 hour)"
+    target = h.one(plan3, 'aws_cloudwatch_event_target.this["hourly"]')
+    assert json.loads(target["input"]) == {"trigger": "schedule", "workflow": "batch-inference", "model": "hourly"}
+    shared = h.one(plan3, 'aws_cloudwatch_event_rule.this["all_models"]')
+    assert shared["name"] == "legacy-bi-all_models"
+    assert shared["schedule_expression"] == "cron(0 2 * * ? *)"
+    assert json.loads(h.one(plan3, 'aws_cloudwatch_event_target.this["all_models"]')["input"]) == {
+        "trigger": "schedule",
+        "workflow": "batch-inference",
+    }
+    # the shared schedule runs the models without a schedule of their own
+    assert [i["name"] for i in manifest(plan3)] == ["iris", "wine"]
+    own = json.loads(h.one(plan3, 'batch_inference_model_manifest["hourly"]')["content"])
+    assert [i["name"] for i in own] == ["hourly"]
+
+
+def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
+    plan = fx.plan(
+        batch_models={
+            "iris": model(),
+            "paused": model(enabled=False),
+            "paused-hourly": model(enabled=False, schedule_expression="rate(1 hour)"),
+        }
+    )
+    assert [i["name"] for i in manifest(plan)] == ["iris"]
+    assert h.one(plan, 'aws_cloudwatch_event_rule.this["paused-hourly"]')["is_enabled"] is False
+    # still runnable on demand: its manifest and scripts are there
+    h.one(plan, 'batch_inference_model_manifest["paused"]')
+
+
+def test_workflow_off_by_default(tf_fixture):
+    plan = tf_fixture("root").plan()
+    assert not [a for a in h.resources(plan) if "batch_inference" in a]
+
+
+def test_workflow_off_creates_nothing_even_with_models(fx):
+    plan = fx.plan(create_batch_inference_workflow=False, batch_models={"iris": model()})
+    assert not [a for a in h.resources(plan) if "batch_inference" in a]
+    assert plan.outputs["batch_inference_models"] == {}
+    assert plan.outputs["batch_inference_state_machine_arn"] is None
+
+
+def test_no_shared_schedule(fx):
+    plan = fx.plan(batch_models={"iris": model()}, batch_schedule_expression=None)
+    assert "aws_cloudwatch_event_rule" not in h.counts_by_type(plan)
+    assert "aws_sfn_state_machine" in h.counts_by_type(plan)
+
+
+def test_outputs(plan3):
+    out = plan3.outputs
+    assert out["batch_inference_data_uri"] == DATA
+    assert out["batch_inference_manifest_uri"] == f"{DATA}manifest.json"
+    iris = out["batch_inference_models"]["iris"]
+    assert iris["code_uri"] == f"{DATA}models/iris/code/"
+    assert iris["input_uri"] == f"{DATA}data/iris/input/"
+    assert iris["output_uri"] == f"{DATA}data/iris/output/"
+    assert iris["image_uri"] == f"{REPOSITORY}:iris-v1"
+    assert json.loads(iris["execution_input"])["model"] == "iris"
+    assert out["batch_inference_models"]["wine"]["image_uri"] == f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/wine:v3"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Scripts and manifests
+# ---------------------------------------------------------------------------------------------------------------------
+def test_scripts_are_uploaded_with_content_hashes(plan1):
+    objects = h.of_type(plan1, "aws_s3_bucket_object")
+    code = {v["key"]: v for a, v in objects.items() if "batch_inference_code" in a}
+    assert sorted(code) == [f"legacy/batch-inference/models/iris/code/{f}" for f in SCRIPT_FILES]
+    for key, obj in code.items():
+        path = SCRIPTS / key.rsplit("/", 1)[1]
+        assert obj["bucket"] == BUCKET
+        assert obj["source"].endswith(f"examples/legacy_batch_inference/model/{path.name}")
+        assert obj["etag"] == hashlib.md5(path.read_bytes()).hexdigest()  # noqa: S324 - S3's ETag is an MD5
+        assert obj["metadata"] == {"content-sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_a_changed_script_changes_its_hash_and_caches_are_not_uploaded(fx, tmp_path):
+    scripts = tmp_path / "model"
+    shutil.copytree(SCRIPTS, scripts)
+    (scripts / "__pycache__").mkdir()
+    (scripts / "__pycache__" / "predict.cpython-311.pyc").write_bytes(b"\0")
+    (scripts / ".predict.py.swp").write_text("x")
+    (scripts / "lib").mkdir()
+    (scripts / "lib" / "helpers.py").write_text("RATE = 1\n")
+
+    def hashes():
+        plan = fx.plan(batch_models={"iris": model(scripts_path=str(scripts))})
+        code = {
+            v["key"].split("/code/")[1]: v for a, v in h.of_type(plan, "aws_s3_bucket_object").items() if "code" in a
+        }
+        return {k: (v["etag"], v["metadata"]["content-sha256"]) for k, v in code.items()}
+
+    before = hashes()
+    assert sorted(before) == sorted([*SCRIPT_FILES, "lib/helpers.py"])
+    (scripts / "lib" / "helpers.py").write_text("RATE = 2\n")
+    after = hashes()
+    assert after["lib/helpers.py"] != before["lib/helpers.py"]
+    assert {k: v for k, v in after.items() if k != "lib/helpers.py"} == {
+        k: v for k, v in before.items() if k != "lib/helpers.py"
+    }
+
+
+def test_code_kept_in_s3_is_not_uploaded_and_can_be_read(fx):
+    plan = fx.plan(batch_models={"iris": {"code_uri": "s3://ml-code/iris/v3/", "image_tag": "iris-v3"}})
+    assert not [a for a in h.resources(plan) if "batch_inference_code" in a]
+    (item,) = manifest(plan)
+    assert item["code_uri"] == "s3://ml-code/iris/v3/"
+    assert (
+        item["preprocess"][0]["app_specification"]["ContainerEntrypoint"][-1] == "/opt/ml/processing/code/preprocess.py"
+    )
+    by_sid = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
+    assert by_sid["ReadModelInputs"]["Resource"] == ["arn:aws:s3:::ml-code/iris/v3/*"]
+    assert "WriteModelOutputs" not in by_sid
+
+
+def test_manifest_item_carries_each_steps_request(plan3):
+    items = {i["name"]: i for i in manifest(plan3)}
+    iris = items["iris"]
+    assert iris["job_name_prefix"] == "legacy-iris"
+    assert iris["code_uri"] == f"{DATA}models/iris/code/"
+    assert [s["id"] for s in iris["preprocess"]] == ["pre0"]
+    pre = iris["preprocess"][0]
+    assert pre["app_specification"] == {
+        "ImageUri": SKLEARN,
+        "ContainerEntrypoint": ["python3", "/opt/ml/processing/code/preprocess.py"],
+    }
+    assert pre["processing_resources"] == {
+        "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30}
+    }
+    assert pre["stopping_condition"] == {"MaxRuntimeInSeconds": 3600}  # one hour by default
+    assert pre["timeout_seconds"] > 3600
+    assert pre["environment"] == {"SFN_ML_MODEL": "iris", "SFN_ML_STEP": "preprocess", "SFN_ML_STEP_ID": "pre0"}
+    assert iris["inference"]["app_specification"] == {
+        "ImageUri": f"{REPOSITORY}:iris-v1",
+        "ContainerEntrypoint": ["python3", "/opt/ml/processing/code/predict.py"],
+    }
+    assert iris["postprocess"]["app_specification"]["ContainerEntrypoint"][-1].endswith("/postprocess.py")
+
+    wine = items["wine"]
+    assert [s["id"] for s in wine["preprocess"]] == ["pre0", "pre1"]
+    assert wine["preprocess"][1]["app_specification"]["ContainerEntrypoint"][-1].endswith("/postprocess.py")
+    # no predict_script: the image's own entrypoint, with the model's arguments (as strings)
+    assert wine["inference"]["app_specification"] == {
+        "ImageUri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/wine:v3",
+        "ContainerArguments": ["--threshold", "0.5"],
+    }
+    assert wine["inference"]["processing_resources"]["ClusterConfig"] == {
+        "InstanceCount": 1,
+        "InstanceType": "ml.c5.xlarge",
+        "VolumeSizeInGB": 100,
+    }
+    assert wine["preprocess"][0]["processing_resources"]["ClusterConfig"]["InstanceType"] == "ml.m5.large"
+    for step in [*wine["preprocess"], wine["inference"], wine["postprocess"]]:
+        assert step["stopping_condition"] == {"MaxRuntimeInSeconds": 1800}
+        assert step["environment"]["LOG_LEVEL"] == "DEBUG"
+
+
+def test_job_names_stay_within_sagemaker_limits(fx):
+    name = "m" * 63
+    plan = fx.plan(name_prefix="p" * 26, batch_models={name: model()})
+    item = json.loads(h.one(plan, f'batch_inference_model_manifest["{name}"]')["content"])[0]
+    prefix = item["job_name_prefix"]
+    assert prefix.startswith("p" * 26 + "-")
+    for step in ("pre9", "inf", "post"):
+        longest = f"{prefix}-{step}-{'0' * 12}"
+        assert len(longest) <= 63 and SAGEMAKER_NAME.match(longest), longest
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The state machine
+# ---------------------------------------------------------------------------------------------------------------------
+def test_every_transition_lands_on_a_state_of_its_scope(plan3):
+    definition = asl(plan3)
+
+    def check(states: dict) -> None:
+        for name, state in states.items():
+            nexts = {state[k] for k in ("Next", "Default") if k in state}
+            nexts |= {c["Next"] for c in state.get("Choices", []) + state.get("Catch", [])}
+            assert nexts <= set(states), f"{name} -> {nexts - set(states)}"
+            if "ItemProcessor" in state:
+                check(state["ItemProcessor"]["States"])
+
+    check(definition["States"])
+    for name in definition["States"]:
+        h.shortest_path(definition, name)
+
+
+def test_runs_every_shared_model_or_one_named_model(plan3):
+    states = asl(plan3)["States"]
+    assert asl(plan3)["StartAt"] == "SelectModels"
+    choice = states["SelectModels"]
+    assert choice["Choices"][0]["Next"] == "OneModel"
+    assert {"Variable": "$.model", "IsString": True} in choice["Choices"][0]["And"]
+    assert choice["Choices"][1] == {"Variable": "$.model", "IsPresent": True, "Next": "InvalidInput"}
+    assert choice["Default"] == "AllModels"
+    assert states["AllModels"]["Result"]["key"] == "legacy/batch-inference/manifest.json"
+    assert states["OneModel"]["Parameters"]["key.$"] == (
+        "States.Format('legacy/batch-inference/models/{}/manifest.json', $.model)"
+    )
+    assert states["InvalidInput"]["Next"] == "NotifyFailure"
+
+
+def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
+    states = asl(plan3)["States"]
+    run = states["RunModels"]
+    assert run["Type"] == "Map"
+    assert run["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert run["MaxConcurrency"] == 25
+    assert run["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": BUCKET, "Key.$": "$.manifest.key"},
+    }
+    assert run["ItemSelector"] == {"model.$": "$$.Map.Item.Value", "run_id.$": "$$.Execution.Name"}
+    assert run["ToleratedFailurePercentagePath"] == "$.manifest.tolerated_failure_percentage"
+    assert states["AllModels"]["Result"]["tolerated_failure_percentage"] == 10
+    assert states["OneModel"]["Parameters"]["tolerated_failure_percentage"] == 10
+    assert run["Catch"][0]["Next"] == "NotifyFailure"
+    # after the Map: count the failed models on the Map Run, fail the run (and notify) when any failed
+    assert h.shortest_path(asl(plan3), "ModelsFailed") == [
+        "SelectModels",
+        "AllModels",
+        "RunModels",
+        "FindMapRun",
+        "DescribeMapRun",
+        "AnyModelFailed",
+        "NotifyModelsFailed",
+        "ModelsFailed",
+    ]
+    assert states["FindMapRun"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:listMapRuns"
+    assert states["FindMapRun"]["Parameters"] == {"ExecutionArn.$": "$$.Execution.Id"}
+    assert states["DescribeMapRun"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:describeMapRun"
+    failed = {c["Variable"] for c in states["AnyModelFailed"]["Choices"][0]["Or"]}
+    assert failed == {f"$.map_run.counts.{k}" for k in ("Failed", "TimedOut", "Aborted")}
+    assert states["AnyModelFailed"]["Default"] == "Succeeded"
+
+
+def test_each_model_runs_preprocess_then_inference_then_postprocess(plan3):
+    proc = processor(plan3)
+    assert h.shortest_path(proc, "ModelSucceeded") == [
+        "Preprocess",
+        "RunInference",
+        "InferenceJobStatus",
+        "RunPostprocess",
+        "PostprocessJobStatus",
+        "ModelSucceeded",
+    ]
+    pre = proc["States"]["Preprocess"]
+    assert pre["Type"] == "Map" and pre["ItemsPath"] == "$.model.preprocess"
+    assert pre["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
+    assert pre["MaxConcurrency"] == 0  # the model's preprocess jobs all run at once
+    inner = pre["ItemProcessor"]["States"]
+    assert inner["PreprocessJobStatus"]["Choices"][0] == {
+        "Variable": "$.job.ProcessingJobStatus",
+        "StringEquals": "Completed",
+        "Next": "PreprocessJobDone",
+    }
+    assert inner["PreprocessJobNotCompleted"]["Type"] == "Fail"
+    for status, task in (("InferenceJobStatus", "inference_job"), ("PostprocessJobStatus", "postprocess_job")):
+        choice = proc["States"][status]
+        assert choice["Choices"][0]["Variable"] == f"$.{task}.ProcessingJobStatus"
+        assert choice["Choices"][0]["StringEquals"] == "Completed"
+        assert proc["States"][choice["Default"]]["Next"] == "NotifyModelFailure"
+
+
+def _jobs(plan) -> dict[str, dict]:
+    proc = processor(plan)
+    jobs = {n: s for n, s in proc["States"].items() if s["Type"] == "Task" and "sagemaker" in s["Resource"]}
+    jobs["RunPreprocessJob"] = proc["States"]["Preprocess"]["ItemProcessor"]["States"]["RunPreprocessJob"]
+    return jobs
+
+
+def test_processing_jobs(plan3):
+    jobs = _jobs(plan3)
+    assert sorted(jobs) == ["RunInference", "RunPostprocess", "RunPreprocessJob"]
+    runs = f"s3://{BUCKET}/legacy/batch-inference/runs/"
+    data_in = {"RunPreprocessJob": "$.model.input_uri"}
+    data_out = {
+        "RunPreprocessJob": f"States.Format('{runs}{{}}/{{}}/preprocessed/{{}}/', $.run_id, $.model.name, $.step.id)",
+        "RunInference": f"States.Format('{runs}{{}}/{{}}/predictions/', $.run_id, $.model.name)",
+        "RunPostprocess": "States.Format('{}{}/', $.model.output_uri, $.run_id)",
+    }
+    data_in["RunInference"] = f"States.Format('{runs}{{}}/{{}}/preprocessed/', $.run_id, $.model.name)"
+    data_in["RunPostprocess"] = data_out["RunInference"]
+    for name, job in jobs.items():
+        assert job["Resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync", name
+        p = job["Parameters"]
+        step = "$.step" if name == "RunPreprocessJob" else f"$.model.{name.removeprefix('Run').lower()}"
+        assert p["ProcessingJobName.$"] == (
+            f"States.Format('{{}}-{{}}-{{}}', $.model.job_name_prefix, {step}.id, "
+            "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4))"
+        )
+        assert p["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/legacy-bi-sagemaker"
+        assert p["AppSpecification.$"] == f"{step}.app_specification"
+        assert p["ProcessingResources.$"] == f"{step}.processing_resources"
+        assert p["StoppingCondition.$"] == f"{step}.stopping_condition"
+        assert job["TimeoutSecondsPath"] == f"{step}.timeout_seconds"
+        inputs = {i["InputName"]: i["S3Input"] for i in p["ProcessingInputs"]}
+        assert inputs["code"]["S3Uri.$"] == "$.model.code_uri"
+        assert inputs["code"]["LocalPath"] == "/opt/ml/processing/code"
+        uri = inputs["input"].get("S3Uri.$")
+        assert uri == data_in[name], name
+        assert inputs["input"]["LocalPath"] == "/opt/ml/processing/input"
+        (output,) = p["ProcessingOutputConfig"]["Outputs"]
+        assert output["S3Output"]["S3Uri.$"] == data_out[name]
+        assert output["S3Output"]["LocalPath"] == "/opt/ml/processing/output"
+        assert "KmsKeyId" not in p["ProcessingOutputConfig"]
+        assert {t["Key"] for t in p["Tags"]} == {"sfn-ml:model", "sfn-ml:run", "sfn-ml:step"}
+
+
+def test_every_task_retries_transient_errors_and_is_caught(plan3):
+    definition = asl(plan3)
+    proc = processor(plan3)
+    tasks = {n: s for n, s in definition["States"].items() if s["Type"] == "Task"}
+    tasks.update({f"child.{n}": s for n, s in proc["States"].items() if s["Type"] == "Task"})
+    inner = proc["States"]["Preprocess"]["ItemProcessor"]["States"]["RunPreprocessJob"]
+    assert len(tasks) == 7
+    for name, task in [*tasks.items(), ("RunPreprocessJob", inner)]:
+        assert task["Retry"], name
+        for r in task["Retry"]:
+            assert r["BackoffRate"] > 1 and r["MaxAttempts"] >= 2 and r["MaxDelaySeconds"] <= 300, name
+            assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
+    quota = inner["Retry"][0]
+    assert quota["ErrorEquals"] == ["SageMaker.ResourceLimitExceededException"] and quota["MaxAttempts"] == 10
+    expected = {
+        "NotifyFailure": "Failed",
+        "NotifyModelsFailed": "ModelsFailed",
+        "child.NotifyModelFailure": "ModelFailed",
+    }
+    for name, task in tasks.items():
+        targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
+        default = "NotifyModelFailure" if name.startswith("child.") else "NotifyFailure"
+        assert targets == {expected.get(name, default)}, name
+    # the inner job's failures reach the model's notification through the Preprocess Map's Catch
+    assert proc["States"]["Preprocess"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyModelFailure"}
+    ]
+    assert proc["States"]["ModelFailed"]["Type"] == "Fail"
+    assert definition["States"]["Failed"]["Type"] == "Fail"
+
+
+def test_notifications(plan3):
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:legacy-notifications"
+    states, proc = asl(plan3)["States"], processor(plan3)["States"]
+    for state in (states["NotifyFailure"], states["NotifyModelsFailed"], proc["NotifyModelFailure"]):
+        assert state["Resource"] == "arn:aws:states:::sns:publish"
+        assert state["Parameters"]["TopicArn"] == topic
+    assert "$.model.name" in proc["NotifyModelFailure"]["Parameters"]["Message.$"]
+    assert "$.error.Cause" in proc["NotifyModelFailure"]["Parameters"]["Message.$"]
+    assert "$.map_run.counts.Failed" in states["NotifyModelsFailed"]["Parameters"]["Message.$"]
+
+
+def test_rendered_definitions_pass_asl_validator_and_the_emulators_parser(plan3, plan_kms, tmp_path):
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    for i, definition in enumerate((asl(plan3), asl(plan_kms))):
+        path = tmp_path / f"definition-{i}.json"
+        path.write_text(json.dumps(definition))
+        run = subprocess.run([str(h.ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+        AmazonStateLanguageParser.parse(json.dumps(definition))  # raises on what moto could not run
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IAM
+# ---------------------------------------------------------------------------------------------------------------------
+def test_state_machine_policy_is_scoped_to_the_prefixs_processing_jobs(plan3):
+    by_sid = policy(plan3, "batch_inference_iam[0].aws_iam_role_policy.state_machine[0]")
+    for s in by_sid.values():
+        assert s["Effect"] == "Allow"
+        if "*" in s["Resource"]:
+            assert set(s["Action"]) <= STAR_ACTIONS, s
+    jobs = by_sid["SageMakerProcessingJobs"]
+    assert jobs["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/legacy-*"]
+    assert set(jobs["Action"]) == {
+        "sagemaker:CreateProcessingJob",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+        "sagemaker:AddTags",
+    }
+    assert by_sid["SageMakerSyncManagedRules"]["Resource"] == [
+        f"arn:aws:events:us-east-1:{ACCOUNT}:rule/StepFunctionsGetEventsForSageMakerProcessingJobsRule"
+    ]
+    assert set(by_sid["SageMakerSyncManagedRules"]["Action"]) == {
+        "events:PutTargets",
+        "events:PutRule",
+        "events:DescribeRule",
+    }
+    passrole = by_sid["PassSageMakerRole"]
+    assert passrole["Action"] == ["iam:PassRole"]
+    assert passrole["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/legacy-bi-sagemaker"]
+    assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
+    assert "SageMakerTrainingJobs" not in by_sid and "SageMakerDeploy" not in by_sid
+    assert by_sid["Notify"]["Resource"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:legacy-notifications"]
+    # PassRole nowhere else, on any of the workflow's policies
+    for address, doc in h.policies(plan3).items():
+        for s in h.statements(doc):
+            if "iam:PassRole" in s["Action"]:
+                assert address.endswith("batch_inference_iam[0].aws_iam_role_policy.state_machine[0]"), address
+
+
+def test_distributed_map_policy(plan3):
+    by_sid = policy(plan3, "aws_iam_role_policy.batch_inference_map[0]")
+    states = f"arn:aws:states:us-east-1:{ACCOUNT}"
+    assert by_sid["StartChildExecutions"]["Resource"] == [f"{states}:stateMachine:{MACHINE}"]
+    assert by_sid["StartChildExecutions"]["Action"] == ["states:StartExecution"]
+    assert by_sid["ManageChildExecutions"]["Resource"] == [f"{states}:execution:{MACHINE}/*"]
+    assert by_sid["ListOwnMapRuns"]["Resource"] == [f"{states}:execution:{MACHINE}:*"]
+    assert by_sid["DescribeOwnMapRuns"]["Resource"] == [f"{states}:mapRun:{MACHINE}/*"]
+    assert sorted(by_sid["ReadManifests"]["Resource"]) == [
+        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/manifest.json",
+        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/models/*/manifest.json",
+    ]
+    assert all("*" not in s["Resource"] for s in by_sid.values())
+    attached = h.one(plan3, "aws_iam_role_policy.batch_inference_map[0]")
+    assert attached["role"] == "legacy-bi-states"
+
+
+def test_sagemaker_role_reads_its_prefix_and_pulls_its_images(plan3):
+    by_sid = policy(plan3, "batch_inference_iam[0].aws_iam_role_policy.sagemaker[0]")
+    assert by_sid["ArtifactBucketObjects"]["Resource"] == [f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/*"]
+    assert sorted(by_sid["PullImages"]["Resource"]) == sorted(
+        [
+            "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+            f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/legacy-batch-inference",
+            f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/wine",
+        ]
+    )
+    assert not [a for a in h.policies(plan3) if a.endswith("batch_inference_external_data[0]")]
+
+
+def test_models_outside_the_bucket_get_exactly_their_data(fx):
+    plan = fx.plan(
+        batch_models={
+            "iris": model(input_uri="s3://data-lake/iris/2024/", output_uri="s3://scores/iris/"),
+            "wine": model(input_uri="s3://data-lake/wine/"),
+        }
+    )
+    by_sid = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
+    assert sorted(by_sid["ReadModelInputs"]["Resource"]) == [
+        "arn:aws:s3:::data-lake/iris/2024/*",
+        "arn:aws:s3:::data-lake/wine/*",
+    ]
+    assert by_sid["WriteModelOutputs"]["Resource"] == ["arn:aws:s3:::scores/iris/*"]
+    assert sorted(by_sid["ListModelDataBuckets"]["Resource"]) == ["arn:aws:s3:::data-lake", "arn:aws:s3:::scores"]
+    assert h.one(plan, "aws_iam_role_policy.batch_inference_external_data[0]")["role"] == "legacy-bi-sagemaker"
+
+
+def test_many_data_locations_and_repositories_are_granted_by_bucket_and_account(fx):
+    many = {
+        f"m{i:02d}": model(
+            input_uri=f"s3://data-lake/m{i:02d}/",
+            image_tag=None,
+            image_uri=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/m{i:02d}:v1",
+        )
+        for i in range(25)
+    }
+    plan = fx.plan(batch_models=many)
+    data = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
+    assert data["ReadModelInputs"]["Resource"] == ["arn:aws:s3:::data-lake/*"]
+    pulls = policy(plan, "batch_inference_iam[0].aws_iam_role_policy.sagemaker[0]")["PullImages"]["Resource"]
+    assert f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*" in pulls
+    assert len(pulls) == 3  # the account's repositories here, the created one, SageMaker's scikit-learn
+    for doc in h.policies(plan).values():
+        assert len(json.dumps(doc, separators=(",", ":"))) < 10240
+
+
+def test_own_sagemaker_role_is_used_and_not_created(fx):
+    own = f"arn:aws:iam::{ACCOUNT}:role/team-batch"
+    plan = fx.plan(batch_models={"iris": model(input_uri="s3://data-lake/iris/")}, batch_sagemaker_role_arn=own)
+    assert h.counts_by_type(plan)["aws_iam_role"] == 2  # the state machine's and the schedule's
+    assert not [a for a in h.policies(plan) if "external_data" in a]
+    assert _jobs(plan)["RunInference"]["Parameters"]["RoleArn"] == own
+    by_sid = policy(plan, "batch_inference_iam[0].aws_iam_role_policy.state_machine[0]")
+    assert by_sid["PassSageMakerRole"]["Resource"] == [own]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# KMS and alerts
+# ---------------------------------------------------------------------------------------------------------------------
+def test_without_a_customer_managed_key_no_eventbridge_alerts(plan1):
+    assert [a for a in h.resources(plan1) if "batch_inference_alerts" in a] == []
+    assert plan1.outputs["batch_inference_alert_rule_names"] == []
+
+
+def test_kms_key_encrypts_jobs_scripts_and_manifests(plan_kms):
+    for job in _jobs(plan_kms).values():
+        assert job["Parameters"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS
+    item = manifest(plan_kms)[0]
+    for step in [*item["preprocess"], item["inference"], item["postprocess"]]:
+        assert step["processing_resources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS
+    for address, obj in h.of_type(plan_kms, "aws_s3_bucket_object").items():
+        assert obj["kms_key_id"] == KMS and obj["server_side_encryption"] == "aws:kms", address
+        if "batch_inference_code" in address:
+            # with SSE-KMS the ETag is no MD5: the content hash in the metadata detects changes
+            assert "etag" not in obj or obj["etag"] is None
+            assert set(obj["metadata"]) == {"content-sha256"}
+
+
+def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_kms):
+    rules = {v["name"]: v for v in h.of_type(plan_kms, "aws_cloudwatch_event_rule").values() if v["event_pattern"]}
+    assert sorted(rules) == ["legacy-bi-execution-failed", "legacy-bi-processing-job-failed"]
+    jobs = json.loads(rules["legacy-bi-processing-job-failed"]["event_pattern"])
+    assert jobs == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {"ProcessingJobStatus": ["Failed", "Stopped"], "ProcessingJobName": [{"prefix": "legacy-"}]},
+    }
+    executions = json.loads(rules["legacy-bi-execution-failed"]["event_pattern"])
+    machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"
+    assert executions["detail-type"] == ["Step Functions Execution Status Change"]
+    assert executions["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    assert executions["detail"]["stateMachineArn"] == [machine, {"prefix": f"{machine}/"}]
+    targets = [
+        v for a, v in h.of_type(plan_kms, "aws_cloudwatch_event_target").items() if "batch_inference_alerts" in a
+    ]
+    assert len(targets) == 2
+    for t in targets:
+        assert t["arn"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:legacy-notifications"
+        (transformer,) = t["input_transformer"]
+        assert transformer["input_template"].startswith('"[legacy] ')
+    # (the topic policy that lets events.amazonaws.com publish names the topic's ARN, known after apply: the apply
+    # test checks it)
+    assert h.one(plan_kms, "aws_sns_topic.this")["kms_master_key_id"] == KMS
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Refused inputs
+# ---------------------------------------------------------------------------------------------------------------------
+def refusal(fx, **tf_vars) -> str:
+    """Terraform's message for refused inputs, on one line (it wraps messages at 80 columns)."""
+    return re.sub(r"\s+", " ", fx.plan_error(**tf_vars).replace("\\n", "\n"))
+
+
+@pytest.mark.parametrize(
+    ("batch_models", "fields", "allowed"),
+    [
+        ({"iris": {"scripts_path": str(SCRIPTS)}}, ["image_uri", "image_tag"], "exactly one of"),
+        ({"iris": model(image_uri=f"{REPOSITORY}:v1")}, ["image_uri", "image_tag"], "exactly one of"),
+        ({"iris": model(image_tag=None, image_uri="python:3.11")}, ["image_uri"], "ECR image URI"),
+        ({"iris": model(instance_type="m5.large")}, ["instance_type"], "SageMaker instance type"),
+        ({"iris": model(inference_instance_type="ml.m5")}, ["inference_instance_type"], "SageMaker instance type"),
+        ({"iris": model(volume_size_gb=0)}, ["volume_size_gb"], "from 1 to 16384"),
+        ({"iris": model(inference_volume_size_gb=16385)}, ["inference_volume_size_gb"], "from 1 to 16384"),
+        ({"iris": model(volume_size_gb=2.5)}, ["volume_size_gb"], "whole number"),
+        ({"iris": model(max_runtime_seconds=0)}, ["max_runtime_seconds"], "from 1 to 777600"),
+        ({"iris": model(postprocess_max_runtime_seconds=777601)}, ["postprocess_max_runtime_seconds"], "777600"),
+        ({"iris_v2": model()}, ["key of batch_models"], "letters, digits and hyphens"),
+        ({"-iris": model()}, ["key of batch_models"], "starting and ending with a letter or digit"),
+        ({"i" * 64: model()}, ["key of batch_models"], "1-63"),
+        ({"a" * 24: model(schedule_expression="rate(1 hour)")}, ["schedule_expression"], "at most 23 characters"),
+        ({"iris": model(instance_typ="ml.m5.large")}, ["may only set"], "typo"),
+        ({"iris": model(preprocess_scripts=["clean.py"])}, ["scripts_path", "preprocess_scripts"], "must exist"),
+        ({"iris": {"image_tag": "v1"}}, ["scripts_path", "code_uri"], "exactly one of scripts_path"),
+        ({"iris": model(code_uri="s3://ml-code/iris/")}, ["scripts_path", "code_uri"], "exactly one of scripts_path"),
+        ({"iris": {"image_tag": "v1", "code_uri": "s3://ml-code/iris"}}, ["code_uri"], 'ending with "/"'),
+        ({"iris": model(preprocess_scripts=[])}, ["preprocess_scripts"], "1-10 scripts"),
+        ({"iris": model(postprocess_script="../postprocess.py")}, ["postprocess_script"], 'without ".."'),
+        ({"iris": model(output_uri="s3://scores/iris")}, ["output_uri"], 'ending with "/"'),
+        ({"iris": model(input_uri="/data/iris.csv")}, ["input_uri"], "S3 URI"),
+        ({"iris": model(schedule_expression="every hour")}, ["schedule_expression"], "rate(1 hour)"),
+        ({"iris": model(enabled="sometimes")}, ["enabled"], "true or false"),
+        ({"iris": model(environment={"SFN_ML_MODEL": "x"})}, ["environment"], "SFN_ML_"),
+        (["iris"], ["batch_models"], "map of model name => object"),
+    ],
+)
+def test_bad_models_are_refused_at_plan_naming_the_field(fx, batch_models, fields, allowed):
+    message = refusal(fx, batch_models=batch_models)
+    assert "batch_models" in message, message
+    for field in fields:
+        assert field in message, message
+    assert allowed in message, message
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "variable", "allowed"),
+    [
+        ({"batch_max_concurrency": 0}, "batch_max_concurrency", "from 1 to 10000"),
+        ({"batch_max_concurrency": 10001}, "batch_max_concurrency", "from 1 to 10000"),
+        ({"batch_tolerated_failure_percentage": 101}, "batch_tolerated_failure_percentage", "from 0 to 100"),
+        ({"batch_instance_type": "m5.large"}, "batch_instance_type", "ml.m5.large"),
+        ({"batch_volume_size_gb": 0}, "batch_volume_size_gb", "from 1 to 16384"),
+        ({"batch_max_runtime_seconds": 777601}, "batch_max_runtime_seconds", "777600"),
+        ({"batch_schedule_expression": "daily"}, "batch_schedule_expression", "cron(<6 fields>)"),
+        ({"batch_sklearn_image_uri": "sklearn:1.2"}, "batch_sklearn_image_uri", "ECR image URI"),
+        ({"batch_sagemaker_role_arn": "team-batch"}, "batch_sagemaker_role_arn", "IAM role ARN"),
+    ],
+)
+def test_bad_settings_are_refused_at_plan_naming_the_variable(fx, tf_vars, variable, allowed):
+    message = refusal(fx, batch_models={"iris": model()}, **tf_vars)
+    assert f"The {variable} must" in message, message
+    assert allowed in message, message
