@@ -87,7 +87,7 @@ locals {
     { Key = "sfn-ml:commit", "Value.$" = "$.deployment.commit_id" },
   ]
 
-  approved_deployment_definition = local.create_approved_deployment ? jsonencode(jsondecode(templatefile("${path.module}/definitions/approved_deployment.asl.json.tftpl", {
+  approved_deployment_template_vars = local.create_approved_deployment ? {
     partition                 = local.partition
     name_prefix               = var.name_prefix
     endpoint_name             = local.cd_endpoint_name
@@ -149,7 +149,15 @@ locals {
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all
-  }))) : null
+  } : null
+  # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
+  approved_deployment_main = local.create_approved_deployment ? jsondecode(templatefile("${path.module}/definitions/approved_deployment.asl.json.tftpl", local.approved_deployment_template_vars)) : null
+  approved_deployment_definition = local.create_approved_deployment ? jsonencode(merge(local.approved_deployment_main, {
+    States = merge(local.approved_deployment_main.States, jsondecode(templatefile(
+      "${path.module}/definitions/deploy_endpoint.states.json.tftpl",
+      merge(local.approved_deployment_template_vars, { config_label = "approved" }),
+    )))
+  })) : null
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ locals {
   }
   kms = var.kms_key_arn == null ? {} : { KmsKeyId = var.kms_key_arn }
 
-  retraining_definition = local.create_retraining ? jsonencode(jsondecode(templatefile("${path.module}/definitions/retraining.asl.json.tftpl", {
+  retraining_template_vars = local.create_retraining ? {
     partition                 = local.partition
     name_prefix               = var.name_prefix
     name_expression           = local.name_expression
@@ -88,7 +88,15 @@ locals {
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all
-  }))) : null
+  } : null
+  # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
+  retraining_main = local.create_retraining ? jsondecode(templatefile("${path.module}/definitions/retraining.asl.json.tftpl", local.retraining_template_vars)) : null
+  retraining_definition = local.create_retraining ? jsonencode(merge(local.retraining_main, {
+    States = merge(local.retraining_main.States, jsondecode(templatefile(
+      "${path.module}/definitions/deploy_endpoint.states.json.tftpl",
+      merge(local.retraining_template_vars, { config_label = "new" }),
+    )))
+  })) : null
 }
 
 module "ecr_repository" {
