@@ -4,7 +4,6 @@ IAM (parsed), refused inputs, and the example."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 
@@ -19,30 +18,11 @@ import approval_core
 MACHINE = "churn-approved-deployment"
 ACCOUNT = "123456789012"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+SAGEMAKER_NAME = h.SAGEMAKER_NAME
 CD_REPOSITORY_URL = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/churn-approved"
 CD_REPOSITORY_ARN = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/churn-approved"
 STATE_MACHINE_ARN = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"
-# Actions AWS offers no resource-level permissions for: the only ones allowed on "*".
-STAR_ACTIONS = {
-    "ecr:GetAuthorizationToken",
-    "cloudwatch:PutMetricData",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "sagemaker:ListTags",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-    "states:SendTaskSuccess",
-    "states:SendTaskFailure",
-}
+STAR_ACTIONS = h.STAR_ACTIONS | {"states:SendTaskSuccess", "states:SendTaskFailure"}  # no resource types: "*" only
 
 
 @pytest.fixture(scope="module")

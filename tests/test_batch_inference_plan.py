@@ -22,24 +22,8 @@ MACHINE = "legacy-batch-inference"
 KMS = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 REPOSITORY = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/legacy-batch-inference"
-SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-STAR_ACTIONS = {
-    "ecr:GetAuthorizationToken",
-    "cloudwatch:PutMetricData",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "sagemaker:ListTags",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-}
+SAGEMAKER_NAME = h.SAGEMAKER_NAME
+STAR_ACTIONS = h.STAR_ACTIONS
 # Every model adds its scripts and its one-model manifest; nothing else.
 OBJECTS_PER_MODEL = len(SCRIPT_FILES) + 1
 

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 
 import pytest
 
 from tests import tfharness as h
 
-SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-# Actions AWS offers no resource-level permissions for: the only ones allowed on "*".
-STAR_ACTIONS = {
-    "ecr:GetAuthorizationToken",
-    "cloudwatch:PutMetricData",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "sagemaker:ListTags",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-}
+SAGEMAKER_NAME = h.SAGEMAKER_NAME
+STAR_ACTIONS = h.STAR_ACTIONS
 
 
 @pytest.fixture(scope="module")
