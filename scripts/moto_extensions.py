@@ -13,6 +13,14 @@ executor_on            ``default_user_config["stepfunctions"]["execute_state_mac
                        unless ``install(..., execute_state_machines=False)``.
 execution_names        ``StepFunctionsParserBackend.start_execution``: an execution started without a name
                        gets a UUID, as in AWS (moto names it ``None``, so ``$$.Execution.Name`` is null).
+task_failure_cause     ``StepFunctionResponse.send_task_failure``: passes the request's ``cause`` on to the executing
+                       backend (moto reads only ``error`` and drops it), so a Catch of a callback task sees
+                       ``{"Error": ..., "Cause": ...}`` and a Fail state's ``CausePath`` finds it, as in AWS.
+map_run_events         ``DistributedIterationComponent._map_run``: keeps the event log moto gives a Distributed Map
+                       run's child executions (moto writes their events to a log it then drops; AWS keeps them
+                       as child executions, listed by ListExecutions(mapRunArn), which moto lacks), so that
+                       ``map_run_events(map_run_arn)`` can return them: the demo colours the Map's inner states
+                       and counts their transitions. moto writes every child of a run to that one log.
 jsonpath_definite      ``json_path.extract_json`` (and the modules that imported it): a definite path through a
                        literal index, e.g. ``$.Executions[0].ExecutionArn``, yields the value, as in AWS
                        (Jayway JsonPath); moto wraps it in a list. Indefinite paths (filters, wildcards,
@@ -176,6 +184,8 @@ def install(
             if execute_state_machines:
                 _hook_executor_on(state)
             _hook_execution_names(state)
+            _hook_task_failure_cause(state)
+            _hook_map_run_events(state)
             _hook_jsonpath_definite(state)
             _hook_aws_sdk_shapes(state)
             _hook_aws_sdk_error_names(state)
@@ -307,6 +317,54 @@ def _hook_execution_names(state: _Installed) -> None:
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     _patch(state, StepFunctionsParserBackend, "start_execution", start_execution)
+
+
+def _hook_task_failure_cause(state: _Installed) -> None:
+    import inspect
+
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self):
+        backend = self.stepfunction_backend
+        arguments = {"error": self._get_param("error")}
+        if "cause" in inspect.signature(backend.send_task_failure).parameters:  # the executing (parser) backend
+            arguments["cause"] = self._get_param("cause")
+        backend.send_task_failure(self._get_param("taskToken"), **arguments)
+        return EmptyResult()
+
+    _patch(state, StepFunctionResponse, "send_task_failure", send_task_failure)
+
+
+_MAP_RUN_LOGS: dict[str, Any] = {}  # map run ARN -> the EventManager of its child executions
+_MAP_RUN_LOCK = threading.Lock()
+
+
+def _hook_map_run_events(state: _Installed) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+
+    original = DistributedIterationComponent._map_run
+
+    def _map_run(self, env, eval_input):
+        # _eval_body has just given env a fresh EventManager for the children: keep a reference to it.
+        with _MAP_RUN_LOCK:
+            _MAP_RUN_LOGS[eval_input.map_run_record.map_run_arn] = env.event_manager
+        return original(self, env, eval_input)
+
+    _patch(state, DistributedIterationComponent, "_map_run", _map_run)
+    state.undo.append(_MAP_RUN_LOGS.clear)
+
+
+def map_run_events(map_run_arn: str) -> list[dict[str, Any]]:
+    """The history events of a Distributed Map run's child executions (all of them in one list, as moto logs them).
+
+    Event ids count within that list. Empty when the run is unknown (e.g. it ran before install()).
+    """
+    with _MAP_RUN_LOCK:
+        log = _MAP_RUN_LOGS.get(map_run_arn)
+    return [] if log is None else _json_ready(log.get_event_history())
 
 
 # Jayway JsonPath (which Step Functions uses): a path is indefinite with `..`, a filter, a wildcard, a slice or a union.

@@ -14,8 +14,9 @@ Use::
 
     python -m scripts.render_graph definition.json [--history history.json] [--title TEXT] -o picture.svg
 
-``history.json``: what GetExecutionHistory returns (``{"events": [...]}``) or its list of events. From Python:
-``render_svg(definition, events=None, title=None) -> str``.
+``history.json``: what GetExecutionHistory returns (``{"events": [...]}``, optionally with ``"childEvents"``: the
+histories of a Distributed Map's child executions) or its list of events. From Python:
+``render_svg(definition, events=None, title=None, children=()) -> str``.
 """
 
 from __future__ import annotations
@@ -353,13 +354,18 @@ class Progress:
 _FAILURE_SUFFIXES = ("Failed", "TimedOut")
 
 
-def progress(events: Iterable[dict[str, Any]], definition: dict[str, Any]) -> Progress:
-    """Each state's outcome and the transitions taken, from an execution's history events."""
+def progress(events: Iterable[dict[str, Any]], definition: dict[str, Any], ended: str | None = None) -> Progress:
+    """Each state's outcome and the transitions taken, from an execution's history events.
+
+    ``ended``: the execution's status when its events do not say (the emulator keeps a Distributed Map's child
+    executions' events without Execution* events: their parent's status stands for theirs).
+    """
     events = sorted(events, key=lambda e: e.get("id", 0))
     status: dict[str, str] = {}
     visits: dict[str, int] = {}
     taken: dict[tuple[str, str], int] = {}
     entered_order: list[str] = []
+    steps: list[tuple[str, str]] = []  # ("enter" | "exit", state name), in history order
     open_states: list[str] = []  # entered, not yet exited (nested states run inside their parent)
     last_failed: dict[str, bool] = {}
     execution = "RUNNING"
@@ -369,10 +375,12 @@ def progress(events: Iterable[dict[str, Any]], definition: dict[str, Any]) -> Pr
             name = event["stateEnteredEventDetails"]["name"]
             visits[name] = visits.get(name, 0) + 1
             entered_order.append(name)
+            steps.append(("enter", name))
             open_states.append(name)
             last_failed[name] = False
         elif kind.endswith("StateExited"):
             name = event["stateExitedEventDetails"]["name"]
+            steps.append(("exit", name))
             if name in open_states:
                 open_states.remove(name)
             status[name] = "caught" if last_failed.get(name) else "succeeded"
@@ -385,18 +393,52 @@ def progress(events: Iterable[dict[str, Any]], definition: dict[str, Any]) -> Pr
             last_failed[open_states[-1]] = True
         elif kind.endswith("Succeeded") and open_states:
             last_failed[open_states[-1]] = False  # a retry that succeeded
+    if ended and execution == "RUNNING":
+        execution = ended
     for name in open_states:
         status[name] = {"RUNNING": "in-progress", "ABORTED": "cancelled"}.get(execution, "failed")
 
     graph = _all_edges(definition)
+
+    def take(edge: tuple[str, str]) -> None:
+        taken[edge] = taken.get(edge, 0) + 1
+
+    # A transition goes from the state last entered or exited to the state entered next. Nested scopes (Parallel
+    # branches, Map iterations) start at their own Start and end at their own End: entering a branch's first state
+    # takes its Start edge; the branch's last state reaches its End when the next iteration starts or the parent exits.
     previous = START
-    for name in entered_order:
-        if (previous, name) in graph:
-            taken[(previous, name)] = taken.get((previous, name), 0) + 1
+    for kind, name in steps:
+        if kind == "enter":
+            if (previous, name) in graph:
+                take((previous, name))
+            elif (START, name) in graph:
+                if previous != START and (previous, END) in graph:
+                    take((previous, END))  # the previous iteration of the same iterator ended
+                take((START, name))
+        elif previous != name and (previous, END) in graph:
+            take((previous, END))  # the last state of a branch or iteration, then its parent exits
         previous = name
     if execution == "SUCCEEDED" and entered_order and (entered_order[-1], END) in graph:
         taken[(entered_order[-1], END)] = 1
     return Progress(status, visits, taken, execution)
+
+
+# When child executions disagree about a state, the picture shows the most telling outcome.
+_STATUS_RANK = {"failed": 4, "in-progress": 3, "caught": 2, "cancelled": 1, "succeeded": 0}
+
+
+def merge_progress(parent: Progress, children: list[Progress]) -> Progress:
+    """The parent execution's progress with its child executions' states (visits and transitions added up)."""
+    status, visits, taken = dict(parent.status), dict(parent.visits), dict(parent.taken)
+    for child in children:
+        for name, outcome in child.status.items():
+            if name not in status or _STATUS_RANK.get(outcome, 0) > _STATUS_RANK.get(status[name], 0):
+                status[name] = outcome
+        for name, count in child.visits.items():
+            visits[name] = visits.get(name, 0) + count
+        for edge, count in child.taken.items():
+            taken[edge] = taken.get(edge, 0) + count
+    return Progress(status, visits, taken, parent.execution)
 
 
 def _all_edges(definition: dict[str, Any]) -> set[tuple[str, str]]:
@@ -521,11 +563,21 @@ def _draw_node(svg: _Svg, node: Node, ox: float, oy: float, run: Progress | None
 
 
 def render_svg(
-    definition: dict[str, Any], events: Iterable[dict[str, Any]] | None = None, title: str | None = None
+    definition: dict[str, Any],
+    events: Iterable[dict[str, Any]] | None = None,
+    title: str | None = None,
+    children: Iterable[Iterable[dict[str, Any]]] = (),
 ) -> str:
-    """The definition as an SVG document; with ``events`` (an execution's history), its path highlighted."""
+    """The definition as an SVG document; with ``events`` (an execution's history), its path highlighted.
+
+    ``children``: the histories of the execution's child executions (a Distributed Map runs each item as one), whose
+    states are drawn inside their Map state's box.
+    """
     scope = layout(build_scope(definition))
     run = progress(events, definition) if events is not None else None
+    if run is not None:
+        ended = None if run.execution == "RUNNING" else run.execution
+        run = merge_progress(run, [progress(child, definition, ended) for child in children])
     header = 30.0 if title else 0.0
     legend = 30.0 if run else 0.0
     width = max(scope.width + 2 * PAD, 560.0 if run else 0.0)
@@ -578,8 +630,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, help="SVG file to write (default: stdout)")
     args = parser.parse_args(argv)
     definition = json.loads(args.definition.read_text())
-    events = _events(json.loads(args.history.read_text())) if args.history else None
-    svg = render_svg(definition, events, args.title)
+    document = json.loads(args.history.read_text()) if args.history else None
+    events = _events(document) if document is not None else None
+    # "childEvents" (written by scripts/demo.py): the histories of a Distributed Map's child executions.
+    children = document.get("childEvents", []) if isinstance(document, dict) else []
+    svg = render_svg(definition, events, args.title, children=children)
     if args.output:
         args.output.write_text(svg)
     else:

@@ -153,6 +153,35 @@ def test_uninstall_restores_moto(emu):
 # ---------------------------------------------------------------------------------------------------------------------
 # Step Functions executor
 # ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_distributed_map_children_events_are_kept(sfn):
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Inner",
+                    "States": {"Inner": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Pass", "End": True}},
+                },
+                "End": True,
+            }
+        },
+    }
+    run = e2e.run(sfn, e2e.state_machine(sfn, definition), {"items": [1, 2]})
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert "Inner" not in run.states_entered()  # moto keeps the children out of the parent's history, as AWS does
+    [arn] = [e["mapRunStartedEventDetails"]["mapRunArn"] for e in run.events if e["type"] == "MapRunStarted"]
+    children = mx.map_run_events(arn)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in children if e["type"].endswith("StateEntered")]
+    assert sorted(entered) == ["Inner", "Inner", "Last", "Last"]
+    json.dumps(children)  # JSON-ready, like GetExecutionHistory's events
+    assert mx.map_run_events("arn:aws:states:us-east-1:123456789012:mapRun:none/none:none") == []
+
+
 def test_unnamed_execution_gets_a_uuid_name(sfn):
     arn = e2e.state_machine(
         sfn,
@@ -713,6 +742,32 @@ def test_lambda_wait_for_task_token(clients, sfn, bucket):
     sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
     execution = e2e.wait(sfn, started["executionArn"])
     assert execution.status == "SUCCEEDED" and execution.output == {"approved": True}
+
+
+def test_task_failure_carries_its_cause_to_the_catch(clients, sfn, bucket):
+    name = create_function(clients, {"app.py": WAITER})
+    key = f"tokens/{e2e.unique('token')}"
+    definition = e2e.one_task(
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        {"FunctionName": name, "Payload": {"bucket": bucket, "key": key, "token.$": "$$.Task.Token"}},
+        TimeoutSeconds=60,
+        Catch=[{"ErrorEquals": ["Rejected"], "ResultPath": "$.error", "Next": "Rejected"}],
+    )
+    definition["States"]["Rejected"] = {"Type": "Fail", "Error": "Rejected", "CausePath": "$.error.Cause"}
+    started = sfn.start_execution(stateMachineArn=e2e.state_machine(sfn, definition), input="{}")
+    deadline = time.monotonic() + 30
+    token = None
+    while token is None and time.monotonic() < deadline:
+        try:
+            token = clients["s3"].get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        except clients["s3"].exceptions.NoSuchKey:
+            time.sleep(0.1)
+    assert token, "the handler never received the task token"
+    sfn.send_task_failure(taskToken=token, error="Rejected", cause='{"by": "bob"}')
+    execution = e2e.wait(sfn, started["executionArn"])
+    assert execution.states_entered() == ["Task", "Rejected"]
+    assert [f["cause"] for f in execution.task_failures()] == ['{"by": "bob"}']
+    assert (execution.status, execution.error, execution.cause) == ("FAILED", "Rejected", '{"by": "bob"}')
 
 
 def test_lambda_invocations_of_threads_do_not_mix(clients):

@@ -273,3 +273,30 @@ def test_real_execution_history_from_the_emulator(emulator):
         "Stop": "state fail failed",
     }
     assert taken_edges(root) == {("__start__", "Check"), ("Check", "Go"), ("Go", "Stop")}
+
+
+def test_nested_scopes_take_their_start_and_end_edges():
+    """Map iterations and Parallel branches start at their own Start and end at their own End."""
+    events = history(
+        *[("in", "Check"), ("out", "Check"), ("in", "Work"), ("out", "Work"), ("in", "Again"), ("out", "Again")],
+        *[("in", "Fan"), ("in", "Left"), ("out", "Left"), ("in", "Right"), ("out", "Right"), ("out", "Fan")],
+        *[("in", "Each"), ("in", "Item"), ("out", "Item"), ("in", "Item"), ("out", "Item"), ("out", "Each")],
+        *[("in", "Done"), ("out", "Done")],
+        end="Succeeded",
+    )
+    run = render_graph.progress(events, DEFINITION)
+    assert run.taken[("__start__", "Item")] == 2 and run.taken[("Item", "__end__")] == 2  # two iterations
+    assert run.taken[("__start__", "Left")] == 1 and run.taken[("Right", "__end__")] == 1
+    assert run.taken[("Fan", "Each")] == 1 and run.taken[("Each", "Done")] == 1  # from the parent, not its insides
+    assert ("Item", "Done") not in run.taken
+
+
+def test_child_executions_colour_the_map_they_ran_in():
+    """A Distributed Map's children have histories of their own: render_svg(children=...) draws them in the Map."""
+    parent = history(("in", "Check"), ("out", "Check"), ("in", "Each"), ("out", "Each"), end="Failed")
+    child_ok = history(("in", "Item"), ("out", "Item"))
+    child_failed = history(("in", "Item"), ("fail", "Item"))
+    boxes = states(parse(render_graph.render_svg(DEFINITION, parent, children=[child_ok, child_failed])))
+    assert boxes["Each"] == "state map succeeded"
+    assert boxes["Item"] == "state pass failed"  # the most telling outcome of its children
+    assert "not-run" in boxes["Left"]

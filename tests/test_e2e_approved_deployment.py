@@ -1,0 +1,425 @@
+"""The approved-deployment workflow, executed end to end on the local emulator, approved by a person's clicks.
+
+examples/approved_deployment is applied against moto server with the emulator's extensions installed
+(scripts/moto_extensions.py), without the image pipeline (``repository = null``: moto has no CodeStar connections, and
+the pipeline's only job is to start the state machine with a commit id and an image URI, which the tests do).
+The input check and the approval request Lambdas run their real code from the deployed package; training and the
+batch transform of the test set run the scikit-learn stand-ins on the data in the emulated S3.
+
+The approval goes the way a person's would: the approval mail (SNS, read through an SQS queue) holds the signed
+links; each link is opened and its confirmation page's form submitted through scripts/http_api.py, which plays
+API Gateway: it resolves the deployed HTTP API's route and integration, checks the function's invoke permission and
+invokes the deployed responder function with a payload format 2.0 event. Outcomes are asserted from the execution
+history, the emulated resources (endpoint, endpoint configs, the DynamoDB record) and the SNS messages.
+
+The module refuses approval_timeout_seconds below 300 (a validation), so the expiry test runs a copy of the deployed
+definition whose approval wait is 3 seconds, the only values Terraform would render differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+
+from scripts import http_api
+from scripts import moto_extensions as mx
+from scripts.mailbox import Mailbox
+from tests import e2e_support as e2e
+from tests import tfharness
+
+# One worker runs the whole module (one apply) under `pytest -n N --dist loadgroup`.
+pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_approved_deployment")]
+
+EXAMPLE = tfharness.REPO / "examples" / "approved_deployment"
+NAME_PREFIX = "ade2e"
+SHORT_TIMEOUT = 3
+COMMITS = {
+    "approved": "3f2a1b9c0d1e4f5a6b7c8d9e0f1a2b3c4d5e6f7a",
+    "rejected": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+    "expired": "0123456789abcdef0123456789abcdef01234567",
+}
+
+# Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
+MODULE_OVERRIDE = """# Written by tests/test_e2e_approved_deployment.py: fast polling on the emulator.
+module "ml_workflows" {
+  endpoint_poll_seconds         = 1
+  endpoint_wait_timeout_seconds = 60
+}
+"""
+
+
+def features_only(csv: str) -> str:
+    """The test set the approver looks at: the rows without their label (the first column)."""
+    return "".join(line.split(",", 1)[1] + "\n" for line in csv.splitlines())
+
+
+class Workflow:
+    def __init__(self, emulator: Any, outputs: dict[str, Any], mailbox: Mailbox) -> None:
+        self.outputs = outputs
+        self.sfn = emulator.client("stepfunctions")
+        self.sagemaker = emulator.client("sagemaker")
+        self.s3 = emulator.client("s3")
+        self.dynamodb = emulator.client("dynamodb")
+        self.mailbox = mailbox
+        self.browser = http_api.Browser(http_api.HttpApi(emulator.client("apigatewayv2"), emulator.client("lambda")))
+        self.endpoint = outputs["endpoint_name"]
+        self.table = f"{NAME_PREFIX}-cd-approvals"
+
+    def upload_data(self) -> None:
+        bucket, prefix = self.outputs["data_uri"][len("s3://") :].split("/", 1)
+        data = {
+            "train/train.csv": e2e.iris_like_csv(150, 1),
+            "validation/validation.csv": e2e.iris_like_csv(60, 2, 3),
+            "test/test.csv": features_only(e2e.iris_like_csv(30, 3)),
+        }
+        for key, body in data.items():
+            self.s3.put_object(Bucket=bucket, Key=f"{prefix}data/{key}", Body=body)
+
+    def start(self, commit: str, state_machine_arn: str | None = None) -> str:
+        # What the pipeline's Step Functions action sends: the commit and the image CodeBuild pushed for it.
+        execution_input = {"commit_id": commit, "image_uri": f"{self.outputs['ecr_repository_url']}:{commit}"}
+        return self.sfn.start_execution(
+            stateMachineArn=state_machine_arn or self.outputs["state_machine_arn"], input=json.dumps(execution_input)
+        )["executionArn"]
+
+    def approval_mail(self, execution_arn: str) -> dict[str, str]:
+        [mail] = self.mailbox.about(execution_arn, subject="approve deployment of commit", timeout=60)
+        assert mail.topic_arn == self.outputs["approvals_topic_arn"]
+        return http_api.approval_links(mail.text)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        return self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+    def record(self, link: str) -> dict[str, str]:
+        token = dict(parse_qsl(urlsplit(link).query))["token"]
+        item = self.dynamodb.get_item(
+            TableName=self.table, Key={"request_id": {"S": hashlib.sha256(token.encode()).hexdigest()}}
+        )["Item"]
+        return {k: next(iter(v.values())) for k, v in item.items()}
+
+    def endpoint_configs(self) -> set[str]:
+        configs = self.sagemaker.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
+        return {c["EndpointConfigName"] for c in configs}
+
+    def config_tags(self, name: str) -> dict[str, str]:
+        arn = self.sagemaker.describe_endpoint_config(EndpointConfigName=name)["EndpointConfigArn"]
+        return {t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+
+    def still_waiting(self, execution_arn: str, events_before: int) -> None:
+        """The execution is still waiting for the decision, and nothing happened to it."""
+        time.sleep(0.5)  # anything a request set off would show by now
+        events = self.history(execution_arn)
+        assert self.sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
+        assert len(events) == events_before
+        assert events[-1]["type"] in ("TaskSubmitted", "TaskStarted")
+        assert e2e.wait_states(self.sfn, execution_arn)[-1] == "RequestApproval"
+
+
+def tampered(link: str, **changes: str) -> str:
+    parts = urlsplit(link)
+    fields = dict(parse_qsl(parts.query))
+    fields.update(changes)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(fields)}"
+
+
+@pytest.fixture(scope="module")
+def workflow(emulator, tmp_path_factory) -> Any:
+    emulator.install_extensions(endpoint_transition_seconds=2)
+    fixture = None
+    tf_vars = {
+        "name_prefix": NAME_PREFIX,
+        "repository": None,  # no pipeline: the tests start the state machine as the pipeline would
+        "lambda_runtime": "python3.8",
+        "artifact_bucket_force_destroy": True,
+    }
+    try:
+        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("approved_deployment"), provider=None)
+        emulator.write_override(fixture.dir)
+        (fixture.dir / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
+        fixture.tf.setup(cleanup_on_exit=False)
+        fixture.apply(**tf_vars)
+        outputs = fixture.output()
+        mailbox = Mailbox(
+            emulator.client("sqs"),
+            emulator.client("sns"),
+            [outputs["approvals_topic_arn"], outputs["notifications_topic_arn"]],
+            f"{NAME_PREFIX}-mailbox",
+        )
+        flow = Workflow(emulator, outputs, mailbox)
+        flow.upload_data()
+        yield flow
+    finally:
+        try:
+            if fixture is not None:
+                fixture.destroy(**tf_vars)
+        finally:
+            mx.uninstall()
+
+
+@pytest.fixture(scope="module")
+def approved(workflow) -> SimpleNamespace:
+    """Commit A: the approver opens the Approve link (GET), looks, then presses the page's button (POST)."""
+    arn = workflow.start(COMMITS["approved"])
+    links = workflow.approval_mail(arn)
+    waiting = len(workflow.history(arn))
+    page = workflow.browser.open(links["approve"])
+    after_get = SimpleNamespace(events=len(workflow.history(arn)), record=workflow.record(links["approve"]))
+    workflow.still_waiting(arn, waiting)
+    decision = workflow.browser.submit(
+        page, links["approve"], name="alice@example.com", comment="predictions look right"
+    )
+    return SimpleNamespace(
+        arn=arn,
+        links=links,
+        waiting=waiting,
+        page=page,
+        after_get=after_get,
+        decision=decision,
+        run=e2e.wait(workflow.sfn, arn, timeout=60),
+    )
+
+
+def test_approval_mail_holds_signed_links(workflow, approved):
+    links = approved.links
+    assert set(links) == {"approve", "reject"}
+    for action, link in links.items():
+        parts = urlsplit(link)
+        assert f"https://{parts.netloc}" == workflow.outputs["approval_api_endpoint"]
+        assert parts.path == "/approval"
+        fields = dict(parse_qsl(parts.query))
+        assert set(fields) == {"action", "expires", "token", "signature"} and fields["action"] == action
+    record = approved.after_get.record
+    assert record["commit_id"] == COMMITS["approved"]
+    # The links expire when the waiting task times out: the example waits a day.
+    assert int(record["expires_at"]) - time.time() == pytest.approx(86400, abs=120)
+
+
+def test_opening_the_link_shows_a_confirmation_page_and_changes_nothing(workflow, approved):
+    page = approved.page
+    assert page.status == 200 and page.route_key == "GET /approval"
+    assert page.function.endswith(f":function:{NAME_PREFIX}-cd-approval-responder")
+    assert page.title == "Approve this deployment?"
+    assert "Nothing has been decided yet." in page.text
+    assert COMMITS["approved"] in page.text
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    form = http_api.form_of(page, approved.links["approve"])
+    assert form.method == "POST" and {"action", "expires", "token", "signature", "name", "comment"} <= set(form.fields)
+    # Nothing happened: the record is pending and the execution went on waiting.
+    assert approved.after_get.record["status"] == "pending"
+    assert approved.after_get.events == approved.waiting
+
+
+def test_the_confirmed_approval_deploys(workflow, approved):
+    decision, run = approved.decision, approved.run
+    assert decision.status == 200 and decision.route_key == "POST /approval"
+    assert decision.title == "Approved"
+    assert "Approved by alice@example.com" in decision.text
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause, run.states_entered())
+    path = run.states_entered()
+    assert path[:9] == [
+        "ValidateInput",
+        "Train",
+        "CreateModel",
+        "ScoreTestSet",
+        "RequestApproval",
+        "CreateEndpointConfig",
+        "LookUpEndpoint",
+        "CreateEndpoint",  # the first approved commit creates the endpoint
+        "StartWaiting",
+    ]
+    assert "DescribeEndpoint" in path and path[-3:] == ["EndpointReady", "NotifyDeployed", "Deployed"]
+    out = run.output
+    assert out["status"] == "deployed" and out["commit_id"] == COMMITS["approved"]
+    assert out["approval"]["decision"] == "approved"
+    assert out["approval"]["decided_by"] == "alice@example.com"
+    assert out["approval"]["comment"] == "predictions look right"
+    assert out["approval"]["source_ip"] == http_api.DEFAULT_SOURCE_IP
+
+    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == out["endpoint_config"]
+    tags = workflow.config_tags(out["endpoint_config"])
+    assert tags["sfn-ml:approved-by"] == "alice@example.com"
+    assert tags["sfn-ml:commit"] == COMMITS["approved"]
+    assert out["model"].startswith(f"{NAME_PREFIX}-{COMMITS['approved'][:12]}-")
+
+    # The approver looked at real predictions: one line per test row, from the trained model.
+    bucket, prefix = out["transform_output"][len("s3://") :].split("/", 1)
+    predictions = workflow.s3.get_object(Bucket=bucket, Key=f"{prefix}test.csv.out")["Body"].read().decode()
+    assert predictions.split() == [str(i % 3) for i in range(30)]
+
+    record = workflow.record(approved.links["approve"])
+    assert record["status"] == "approved" and record["decided_by"] == "alice@example.com"
+    [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="new model deployed")
+    assert note.subject == f"[{NAME_PREFIX}] approved deployment: new model deployed"
+    assert f"Commit {COMMITS['approved']} is serving on endpoint {workflow.endpoint}" in note.text
+    assert "Approved by alice@example.com" in note.text
+
+
+def test_a_replayed_link_changes_nothing(workflow, approved):
+    events, endpoint = (
+        len(workflow.history(approved.arn)),
+        workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint),
+    )
+    replay = workflow.browser.submit(approved.page, approved.links["approve"], name="mallory@example.com")
+    assert replay.status == 409 and replay.title == "This request was already decided"
+    assert "approved by alice@example.com" in replay.text and "nothing was changed" in replay.text
+    # The other link of the same request is spent too.
+    other = workflow.browser.open(approved.links["reject"])
+    assert other.status == 409 and other.title == "This request was already decided"
+
+    assert len(workflow.history(approved.arn)) == events
+    assert workflow.record(approved.links["approve"])["decided_by"] == "alice@example.com"
+    now = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    assert (now["EndpointConfigName"], now["LastModifiedTime"]) == (
+        endpoint["EndpointConfigName"],
+        endpoint["LastModifiedTime"],
+    )
+
+
+@pytest.fixture(scope="module")
+def rejected(workflow, approved) -> SimpleNamespace:
+    """Commit B, while commit A serves: forged links first, then the approver rejects it."""
+    configs = workflow.endpoint_configs()
+    arn = workflow.start(COMMITS["rejected"])
+    links = workflow.approval_mail(arn)
+    waiting = len(workflow.history(arn))
+    fields = dict(parse_qsl(urlsplit(links["reject"]).query))
+    forged = {
+        "reject link turned into approve": workflow.browser.open(tampered(links["reject"], action="approve")),
+        "expiry moved": workflow.browser.open(tampered(links["approve"], expires=str(int(fields["expires"]) + 3600))),
+        "signature altered": workflow.browser.open(
+            tampered(links["approve"], signature=fields["signature"][:-2] + "AA")
+        ),
+        "another token": workflow.browser.open(tampered(links["approve"], token=fields["token"][:-4] + "0000")),
+        "forged form post": workflow.browser.post_form(
+            links["approve"].split("?")[0], {**fields, "action": "approve", "name": "mallory@example.com"}
+        ),
+    }
+    after_forged = workflow.record(links["reject"])
+    workflow.still_waiting(arn, waiting)
+    page = workflow.browser.open(links["reject"])
+    decision = workflow.browser.submit(page, links["reject"], name="bob@example.com", comment="recall too low")
+    return SimpleNamespace(
+        arn=arn,
+        links=links,
+        configs_before=configs,
+        forged=forged,
+        after_forged=after_forged,
+        page=page,
+        decision=decision,
+        run=e2e.wait(workflow.sfn, arn, timeout=60),
+    )
+
+
+def test_tampered_links_change_nothing(workflow, rejected):
+    for what, response in rejected.forged.items():
+        assert response.status == 403, what
+        assert response.title == "This link is not valid", what
+        assert "Nothing was changed." in response.text, what
+    assert rejected.after_forged["status"] == "pending"
+
+
+def test_the_confirmed_rejection_is_caught_notified_and_fails(workflow, approved, rejected):
+    assert rejected.page.status == 200 and rejected.page.title == "Reject this deployment?"
+    assert rejected.decision.status == 200 and rejected.decision.title == "Rejected"
+
+    run = rejected.run
+    assert run.status == "FAILED"
+    assert run.error == "ApprovalRejected"
+    assert json.loads(run.cause)["decided_by"] == "bob@example.com"
+    assert run.states_entered()[-3:] == ["RequestApproval", "NotifyRejected", "ApprovalRejected"]
+    [failure] = run.task_failures()
+    assert failure["error"] == "ApprovalRejected"
+    assert json.loads(failure["cause"])["comment"] == "recall too low"
+
+    # Nothing deployed: no endpoint config, and the endpoint still serves commit A.
+    assert workflow.endpoint_configs() == rejected.configs_before
+    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == approved.run.output["endpoint_config"]
+
+    assert workflow.record(rejected.links["reject"])["status"] == "rejected"
+    [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="candidate rejected")
+    assert note.subject == f"[{NAME_PREFIX}] approved deployment: candidate rejected"
+    assert f"Commit {COMMITS['rejected']} was not deployed: the approver rejected it." in note.text
+    assert "bob@example.com" in note.text and "recall too low" in note.text
+
+
+def test_approving_after_the_rejection_changes_nothing(workflow, rejected):
+    page = workflow.browser.open(rejected.links["approve"])
+    assert page.status == 409
+    late = workflow.browser.post_form(
+        rejected.links["approve"].split("?")[0],
+        {**dict(parse_qsl(urlsplit(rejected.links["approve"]).query)), "name": "carol@example.com"},
+    )
+    assert late.status == 409 and "rejected by bob@example.com" in late.text
+    assert workflow.record(rejected.links["approve"])["decided_by"] == "bob@example.com"
+
+
+@pytest.fixture(scope="module")
+def expired(workflow, rejected) -> SimpleNamespace:
+    """Commit C on a copy of the machine whose approval waits SHORT_TIMEOUT seconds: nobody decides in time."""
+    machine = workflow.sfn.describe_state_machine(stateMachineArn=workflow.outputs["state_machine_arn"])
+    definition = json.loads(machine["definition"])
+    wait = definition["States"]["RequestApproval"]
+    days = wait["TimeoutSeconds"]
+    wait["TimeoutSeconds"] = SHORT_TIMEOUT
+    wait["Parameters"]["Payload"]["timeout_seconds"] = SHORT_TIMEOUT
+    text = json.dumps(definition).replace(f"within {days} seconds", f"within {SHORT_TIMEOUT} seconds")
+    short = workflow.sfn.create_state_machine(
+        name=f"{NAME_PREFIX}-approved-deployment-short-wait", definition=text, roleArn=machine["roleArn"]
+    )["stateMachineArn"]
+    try:
+        configs = workflow.endpoint_configs()
+        arn = workflow.start(COMMITS["expired"], short)
+        links = workflow.approval_mail(arn)
+        run = e2e.wait(workflow.sfn, arn, timeout=60)
+        return SimpleNamespace(
+            links=links,
+            run=run,
+            configs_before=configs,
+            page=workflow.browser.open(links["approve"]),
+            post=workflow.browser.post_form(
+                links["approve"].split("?")[0],
+                {**dict(parse_qsl(urlsplit(links["approve"]).query)), "name": "late@example.com"},
+            ),
+        )
+    finally:
+        workflow.sfn.delete_state_machine(stateMachineArn=short)
+
+
+def test_an_unanswered_approval_expires(workflow, approved, expired):
+    run = expired.run
+    assert run.status == "FAILED"
+    assert run.error == "ApprovalExpired"
+    assert (
+        run.cause
+        == f"Nobody approved or rejected the candidate within {SHORT_TIMEOUT} seconds; its approval links have expired."
+    )
+    assert run.states_entered()[-3:] == ["RequestApproval", "NotifyExpired", "ApprovalExpired"]
+    timed_out = [e for e in run.events if e["type"] == "TaskTimedOut"]
+    assert [e["taskTimedOutEventDetails"]["error"] for e in timed_out] == ["States.Timeout"]
+
+    [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="approval expired")
+    assert note.subject == f"[{NAME_PREFIX}] approved deployment: approval expired"
+    assert f"Commit {COMMITS['expired']} was not deployed: nobody approved it within {SHORT_TIMEOUT} seconds" in (
+        note.text
+    )
+    assert workflow.endpoint_configs() == expired.configs_before
+    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    assert endpoint["EndpointConfigName"] == approved.run.output["endpoint_config"]
+
+
+def test_an_expired_link_changes_nothing(workflow, expired):
+    for response in (expired.page, expired.post):
+        assert response.status == 410 and response.title == "This link has expired"
+        assert "Nothing was changed." in response.text
+    assert workflow.record(expired.links["approve"])["status"] == "pending"
