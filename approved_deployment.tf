@@ -80,10 +80,13 @@ locals {
     validation = "s3://${local.bucket_name}/${local.cd_data_prefix}/data/validation/"
   }
   cd_test_data_uri = coalesce(var.approved_deployment_test_data_uri, "s3://${local.bucket_name}/${local.cd_data_prefix}/data/test/")
-  # Per attempt: <prefix>-<12 commit hex digits>-<last 12 hex digits of a fresh UUID>, at most 52 characters.
-  cd_name_expression = "States.Format('{}-{}', $.deployment.name_stem, States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4))"
+  # Per attempt: "<prefix>-ad-<32 hex digits>", at most 62 characters, the fixed shape the IAM policies allow (see
+  # name_expression in locals.tf); the commit is in the sfn-ml:commit tag.
+  cd_name_expression = "States.Format('{}-ad-{}', '${local.resource_prefix}', ${local.sagemaker_name_hash})"
+  cd_output_uri      = "s3://${local.bucket_name}/${local.cd_data_prefix}/models/"
+  cd_transform_uri   = "s3://${local.bucket_name}/${local.cd_data_prefix}/transform/"
   cd_execution_tags = [
-    { Key = "sfn-ml:execution", "Value.$" = "$$.Execution.Name" },
+    local.execution_tag,
     { Key = "sfn-ml:commit", "Value.$" = "$.deployment.commit_id" },
   ]
 
@@ -104,7 +107,7 @@ locals {
       ContentType = var.approved_deployment_content_type
       DataSource  = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = uri, S3DataDistributionType = "FullyReplicated" } }
     }]
-    output_data_config = merge({ S3OutputPath = "s3://${local.bucket_name}/${local.cd_data_prefix}/models/" }, local.kms)
+    output_data_config = merge({ S3OutputPath = local.cd_output_uri }, local.kms)
     resource_config = merge(
       { InstanceType = var.training_instance_type, InstanceCount = var.training_instance_count, VolumeSizeInGB = var.training_volume_size_gb },
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
@@ -119,7 +122,7 @@ locals {
     }
     # One output folder per execution, under the workflow's prefix (the SageMaker role may write only there).
     transform_output = merge({
-      "S3OutputPath.$" = "States.Format('s3://${local.bucket_name}/${local.cd_data_prefix}/transform/{}/', $$.Execution.Name)"
+      "S3OutputPath.$" = "States.Format('${local.cd_transform_uri}{}/', $$.Execution.Name)"
       AssembleWith     = "Line"
       Accept           = var.approved_deployment_content_type
     }, local.kms)
@@ -184,11 +187,14 @@ module "approved_deployment_iam" {
   kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 
+  # Exactly the inputs: the channels and the test set (any bucket), the model and transform outputs, the workflow's
+  # repository (the input check accepts images from it only), the KMS key; names "<prefix>-ad-<32 hex>".
   create_sagemaker_role         = var.sagemaker_role_arn == null
   sagemaker_role_arn            = var.sagemaker_role_arn
-  sagemaker_bucket_arn          = local.bucket_arn
-  sagemaker_s3_prefixes         = ["${local.cd_data_prefix}/"]
+  sagemaker_s3_read_uris        = concat(values(local.cd_training_channels), [local.cd_test_data_uri])
+  sagemaker_s3_write_uris       = [local.cd_output_uri, local.cd_transform_uri]
   sagemaker_ecr_repository_arns = [local.cd_ecr_repository_arn]
+  sagemaker_name_suffix_pattern = local.name_suffix_pattern["ad"]
 
   # The input check and the approval request: publish to the approvers' topic, record the request, read (and on
   # first use create) the signing key. They cannot send task results: only the responder can.

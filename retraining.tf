@@ -31,7 +31,22 @@ locals {
     train      = "s3://${local.bucket_name}/${local.retraining_data_prefix}/data/train/"
     validation = "s3://${local.bucket_name}/${local.retraining_data_prefix}/data/validation/"
   }
-  kms = var.kms_key_arn == null ? {} : { KmsKeyId = var.kms_key_arn }
+  kms                   = var.kms_key_arn == null ? {} : { KmsKeyId = var.kms_key_arn }
+  retraining_output_uri = "s3://${local.bucket_name}/${local.retraining_data_prefix}/models/"
+
+  # Is the gated metric reported? Either a definition names it, or the image is a SageMaker built-in algorithm image:
+  # one of builtin_algorithm_repositories in SageMaker's registry account of the image's region (the XGBoost registries
+  # of "Docker Registry Paths and Example Code", the same accounts as the scikit-learn ones in batch_inference.tf:
+  # https://docs.aws.amazon.com/sagemaker/latest/dg-ecr-paths/sagemaker-algo-docker-registry-paths.html).
+  metric_defined                 = contains([for m in var.training_metric_definitions : m.name], var.metric_name)
+  builtin_algorithm_repositories = ["sagemaker-xgboost"]
+  training_image_regex           = "^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
+  training_image_parts           = can(regex(local.training_image_regex, local.training_image_uri)) ? regex(local.training_image_regex, local.training_image_uri) : ["", "", ""]
+  training_image_builtin = (
+    local.training_image_parts[0] != ""
+    && lookup(local.sklearn_image_registries, local.training_image_parts[1], "") == local.training_image_parts[0]
+    && contains(local.builtin_algorithm_repositories, local.training_image_parts[2])
+  )
 
   retraining_template_vars = local.create_retraining ? {
     partition                 = local.partition
@@ -51,13 +66,13 @@ locals {
       ContentType = var.training_input_content_type
       DataSource  = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = uri, S3DataDistributionType = "FullyReplicated" } }
     }]
-    output_data_config = merge({ S3OutputPath = "s3://${local.bucket_name}/${local.retraining_data_prefix}/models/" }, local.kms)
+    output_data_config = merge({ S3OutputPath = local.retraining_output_uri }, local.kms)
     resource_config = merge(
       { InstanceType = var.training_instance_type, InstanceCount = var.training_instance_count, VolumeSizeInGB = var.training_volume_size_gb },
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
     )
     training_max_runtime_seconds = var.training_max_runtime_seconds
-    execution_tags               = [{ Key = "sfn-ml:execution", "Value.$" = "$$.Execution.Name" }]
+    execution_tags               = [local.execution_tag]
     metrics_function_arn         = local.retraining_function_arns["metrics"]
     gate_function_arn            = local.retraining_function_arns["gate"]
     metric_name                  = var.metric_name
@@ -79,7 +94,7 @@ locals {
       Tags = [
         { Key = "sfn-ml:metric-name", Value = var.metric_name },
         { Key = "sfn-ml:metric-value", "Value.$" = "States.Format('{}', $.decision.metric_value)" },
-        { Key = "sfn-ml:execution", "Value.$" = "$$.Execution.Name" },
+        local.execution_tag,
       ]
     }, local.kms)
     sns_topic_arn                 = local.notifications_topic_arn
@@ -120,11 +135,14 @@ module "iam" {
   kms_key_arn               = var.kms_key_arn
   tags                      = var.tags
 
+  # Exactly the inputs: the channels (any bucket), the output path, the training and inference images (any
+  # repository, other accounts included), the KMS key; names of the fixed "<prefix>-rt-<32 hex>" shape.
   create_sagemaker_role         = var.sagemaker_role_arn == null
   sagemaker_role_arn            = var.sagemaker_role_arn
-  sagemaker_bucket_arn          = local.bucket_arn
-  sagemaker_s3_prefixes         = ["${local.retraining_data_prefix}/"]
-  sagemaker_ecr_repository_arns = local.create_ecr ? [local.ecr_repository_arn] : []
+  sagemaker_s3_read_uris        = values(local.training_input_channels)
+  sagemaker_s3_write_uris       = [local.retraining_output_uri]
+  sagemaker_image_uris          = distinct([local.training_image_uri, coalesce(var.inference_image_uri, local.training_image_uri)])
+  sagemaker_name_suffix_pattern = local.name_suffix_pattern["rt"]
 
   create_lambda_role    = var.lambda_role_arn == null
   lambda_function_names = [for f in values(local.retraining_functions) : f.function_name]

@@ -96,8 +96,13 @@ variable "create_ecr_repository" {
 
 variable "training_image_uri" {
   type        = string
-  description = "Image of the training job. When null: `<created repository URL>:<training_image_tag>`."
+  description = "Image of the training job, in ECR (any account): `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@digest]`. When null: `<created repository URL>:<training_image_tag>`. The created SageMaker role may pull exactly this image's repository (and inference_image_uri's)."
   default     = null
+
+  validation {
+    condition     = var.training_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})?$", coalesce(var.training_image_uri, "x")))
+    error_message = "The training_image_uri must be an ECR image URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest], or null."
+  }
 }
 
 variable "training_image_tag" {
@@ -113,8 +118,13 @@ variable "training_image_tag" {
 
 variable "inference_image_uri" {
   type        = string
-  description = "Image that serves the model on the endpoint. When null, the training image (as with SageMaker's built-in algorithms and framework images)."
+  description = "Image that serves the model on the endpoint, in ECR (any account). When null, the training image (as with SageMaker's built-in algorithms and framework images)."
   default     = null
+
+  validation {
+    condition     = var.inference_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})?$", coalesce(var.inference_image_uri, "x")))
+    error_message = "The inference_image_uri must be an ECR image URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest], or null."
+  }
 }
 
 variable "training_instance_type" {
@@ -177,12 +187,12 @@ variable "training_metric_definitions" {
     name  = string
     regex = string
   }))
-  description = "For custom training images: metrics SageMaker extracts from the job's logs with a regex (built-in algorithms report theirs)."
+  description = "Metrics SageMaker extracts from the training job's log lines with a regex. Required for metric_name unless the training image is a SageMaker built-in algorithm image (`sagemaker-xgboost` from SageMaker's registry of the region), which reports its documented metrics itself: a custom image reports nothing without a definition, and planning fails."
   default     = []
 
   validation {
-    condition     = length(var.training_metric_definitions) <= 40
-    error_message = "The training_metric_definitions may hold at most 40 metrics."
+    condition     = length(var.training_metric_definitions) <= 40 && alltrue([for m in var.training_metric_definitions : length(m.name) >= 1 && length(m.name) <= 255 && length(m.regex) >= 1 && length(m.regex) <= 500])
+    error_message = "The training_metric_definitions may hold at most 40 metrics, each with a name of 1-255 and a regex of 1-500 characters."
   }
 }
 
@@ -205,12 +215,14 @@ variable "training_input_content_type" {
 
 variable "metric_name" {
   type        = string
-  description = "Name of the training job's final metric that gates deployment, e.g. validation:accuracy or validation:error."
+  description = "Name of the training job's final metric that gates deployment, e.g. validation:accuracy or validation:error. It is also the value of the `sfn-ml:metric-name` tag of the deployed endpoint config, so it takes a SageMaker tag value's characters."
   default     = "validation:accuracy"
 
+  # SageMaker tag values: 0-256 characters of letters, digits, spaces and _ . : / = + - @
+  # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html); MetricDefinition names: 1-255.
   validation {
-    condition     = can(regex("^[^\\s'{}\\\\][^'{}\\\\]{0,254}$", var.metric_name))
-    error_message = "The metric_name must be 1-255 characters without quotes, braces or backslashes, not starting with white space."
+    condition     = can(regex("^[\\p{L}\\p{N}_.:/=+@-][\\p{L}\\p{Z}\\p{N}_.:/=+@-]{0,254}$", var.metric_name))
+    error_message = "The metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @ (the characters of a SageMaker tag value), not starting with a space."
   }
 }
 
@@ -653,7 +665,7 @@ variable "approved_deployment_hyperparameters" {
 
 variable "approved_deployment_training_channels" {
   type        = map(string)
-  description = "Training input channels of the approved-deployment workflow: channel name => S3 URI prefix. When null: train and validation under `s3://<bucket>/<name_prefix>/approved-deployment/data/`. The created SageMaker role reads only that prefix; for other locations pass sagemaker_role_arn."
+  description = "Training input channels of the approved-deployment workflow: channel name => S3 URI prefix. When null: train and validation under `s3://<bucket>/<name_prefix>/approved-deployment/data/`. The created SageMaker role may read exactly these locations (any bucket) and the test set."
   default     = null
 
   validation {

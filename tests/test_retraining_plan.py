@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -158,12 +159,13 @@ def test_concurrent_run_ends_cleanly(asl):
 
 
 def test_sagemaker_names_are_fresh_per_attempt_and_within_limits(asl):
-    expr = "States.Format('{}-{}', 'churn', States.UUID())"
+    # "<prefix>-rt-<MD5 of a fresh UUID>": the fixed shape the IAM policies allow (32 hex digits).
+    expr = "States.Format('{}-rt-{}', 'churn', States.Hash(States.UUID(), 'MD5'))"
     assert asl["States"]["Train"]["Parameters"]["TrainingJobName.$"] == expr
     assert asl["States"]["CreateModel"]["Parameters"]["ModelName.$"] == expr
     assert asl["States"]["CreateEndpointConfig"]["Parameters"]["EndpointConfigName.$"] == expr
-    longest = "a" * 26 + "-" + "0" * 8 + "-0000-0000-0000-" + "0" * 12
-    assert len(longest) == 63 and SAGEMAKER_NAME.match(longest)
+    longest = "a" * 26 + "-rt-" + "f" * 32
+    assert len(longest) == 62 and SAGEMAKER_NAME.match(longest)
 
 
 def test_training_job_parameters(asl):
@@ -258,7 +260,7 @@ def test_state_machine_policy_is_least_privilege(plan):
             assert set(s["Action"]) <= STAR_ACTIONS, s
     by_sid = {s["Sid"]: s for s in stmts}
     assert by_sid["SageMakerTrainingJobs"]["Resource"] == [
-        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-*"
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-rt-" + "?" * 32
     ]
     assert {
         "sagemaker:CreateTrainingJob",
@@ -289,7 +291,9 @@ def test_state_machine_policy_is_least_privilege(plan):
 
 def test_sagemaker_and_lambda_policies_are_scoped(plan):
     sm = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.sagemaker[0]")}
-    assert sm["ArtifactBucketObjects"]["Resource"] == ["arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/*"]
+    data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining"
+    assert set(sm["ReadData"]["Resource"]) == {f"{data}/data/train/*", f"{data}/data/validation/*", f"{data}/models/*"}
+    assert sm["WriteOutputs"]["Resource"] == [f"{data}/models/*"]
     assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-training"]
     lam = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.lambda[0]")}
     assert "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-endpoint" in lam["ReadSageMaker"]["Resource"]
@@ -339,3 +343,205 @@ def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, varia
     message = root.plan_error(**tf_vars)
     assert f"The {variable} must" in message, message
     assert allowed in message, message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The gated metric must be reported: by a definition, or by a SageMaker built-in algorithm image.
+# ---------------------------------------------------------------------------------------------------------------------
+XGBOOST_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+
+
+@pytest.mark.parametrize(
+    "tf_vars",
+    [
+        pytest.param({"training_metric_definitions": []}, id="created-repository-no-definitions"),
+        pytest.param(
+            {"training_metric_definitions": [{"name": "validation:auc", "regex": "auc=([0-9.]+)"}]},
+            id="definition-of-another-metric",
+        ),
+        pytest.param(
+            {
+                "create_ecr_repository": False,
+                "training_metric_definitions": [],
+                "training_image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            },
+            id="copy-of-xgboost-in-own-account",
+        ),
+        pytest.param(
+            {
+                "create_ecr_repository": False,
+                "training_metric_definitions": [],
+                "training_image_uri": "246618743249.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            },
+            id="xgboost-from-another-regions-registry",
+        ),
+        pytest.param(
+            {
+                "create_ecr_repository": False,
+                "training_metric_definitions": [],
+                "training_image_uri": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+            },
+            id="framework-image-runs-a-script",
+        ),
+    ],
+)
+def test_custom_image_without_a_definition_of_the_metric_is_refused(root, tf_vars):
+    message = " ".join(root.plan_error(**tf_vars).split())
+    assert "The metric_name must be the name of one of training_metric_definitions" in message, message
+    assert "training_image_uri" in message, message
+    assert "none is named validation:accuracy." in message, message
+
+
+def test_custom_image_with_a_definition_passes_it_to_the_training_job(asl):
+    spec = asl["States"]["Train"]["Parameters"]["AlgorithmSpecification"]
+    assert spec["MetricDefinitions"] == [{"Name": "validation:accuracy", "Regex": "validation-accuracy=([0-9.]+)"}]
+
+
+def test_builtin_xgboost_image_needs_no_definition(root):
+    plan = root.plan(
+        create_ecr_repository=False,
+        training_image_uri=XGBOOST_US_EAST_1,
+        training_metric_definitions=[],
+        metric_name="validation:error",
+        metric_goal="minimize",
+        metric_threshold=0.1,
+    )
+    spec = h.definitions(plan)["churn-retraining"]["States"]["Train"]["Parameters"]["AlgorithmSpecification"]
+    assert spec == {"TrainingImage": XGBOOST_US_EAST_1, "TrainingInputMode": "File"}
+
+
+def test_image_unknown_at_plan_plans_when_a_definition_names_the_metric(tf_fixture):
+    plan = tf_fixture("root_unknown_image").plan()
+    assert h.counts_by_type(plan)["aws_sfn_state_machine"] == 1
+    with pytest.raises(AssertionError, match="not known at plan time"):
+        h.definitions(plan)  # it holds the image URI, known only once the repository exists
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IAM from the inputs: exactly the images, data and output given.
+# ---------------------------------------------------------------------------------------------------------------------
+OTHER_ACCOUNT_TRAINER = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/trainer@sha256:" + "a" * 64
+OTHER_ACCOUNT_SERVER = "111122223333.dkr.ecr.us-east-1.amazonaws.com/serving:v2"
+
+
+def test_sagemaker_role_gets_exactly_the_given_images_channels_and_output(root):
+    plan = root.plan(
+        create_ecr_repository=False,
+        training_image_uri=OTHER_ACCOUNT_TRAINER,
+        inference_image_uri=OTHER_ACCOUNT_SERVER,
+        training_input_channels={"train": "s3://data-lake/churn/train/", "features": "s3://other-bucket/features"},
+    )
+    assert "aws_ecr_repository" not in h.counts_by_type(plan)
+    stmts = _policy(plan, "aws_iam_role_policy.sagemaker[0]")
+    sm = {s["Sid"]: s for s in stmts}
+    assert set(sm["PullImages"]["Resource"]) == {
+        "arn:aws:ecr:eu-west-1:210987654321:repository/team/trainer",
+        "arn:aws:ecr:us-east-1:111122223333:repository/serving",
+    }
+    output = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/models/*"
+    assert set(sm["ReadData"]["Resource"]) == {
+        "arn:aws:s3:::data-lake/churn/train/*",
+        "arn:aws:s3:::other-bucket/features*",
+        output,
+    }
+    assert sm["ReadData"]["Action"] == ["s3:GetObject"]
+    assert sm["WriteOutputs"]["Resource"] == [output]
+    assert set(sm["WriteOutputs"]["Action"]) == {"s3:PutObject", "s3:AbortMultipartUpload"}
+    listing = sorted((s["Resource"], s["Condition"]) for s in stmts if s["Action"] == ["s3:ListBucket"])
+    assert listing == sorted(
+        [
+            (["arn:aws:s3:::data-lake"], {"StringLike": {"s3:prefix": ["churn/train/*"]}}),
+            (["arn:aws:s3:::other-bucket"], {"StringLike": {"s3:prefix": ["features*"]}}),
+            (
+                ["arn:aws:s3:::churn-123456789012-us-east-1"],
+                {"StringLike": {"s3:prefix": ["churn/retraining/models/*"]}},
+            ),
+        ]
+    )
+    # Nothing else touches S3 or ECR; no S3 or ECR action on "*" but the ECR login.
+    s3_or_ecr = {a for s in stmts for a in s["Action"] if a.startswith(("s3:", "ecr:"))}
+    assert s3_or_ecr == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListBucket",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetAuthorizationToken",
+    }
+    for s in stmts:
+        if "*" in s["Resource"]:
+            assert set(s["Action"]) <= STAR_ACTIONS, s
+
+
+def _sagemaker_patterns(plan):
+    """Every SageMaker job/model/endpoint-config pattern of the plan's state machine and Lambda policies."""
+    found = set()
+    for address, policy in h.policies(plan).items():
+        for s in h.statements(policy):
+            for r in s["Resource"]:
+                if r.startswith("arn:aws:sagemaker:") and any(
+                    t in r for t in (":training-job/", ":model/", ":endpoint-config/", ":transform-job/")
+                ):
+                    found.add(r.split("/", 1)[1])
+    return found
+
+
+def _names_of(prefix):
+    """Names the workflows of a prefix give SageMaker resources (the shapes of name_expression/cd_name_expression)."""
+    return [f"{prefix}-rt-{'0123456789abcdef' * 2}", f"{prefix}-ad-{'fedcba9876543210' * 2}"]
+
+
+def test_name_patterns_of_ml_do_not_cover_ml_prod(root):
+    ml = _sagemaker_patterns(root.plan(name_prefix="ml"))
+    prod = _sagemaker_patterns(root.plan(name_prefix="ml-prod"))
+    assert ml == {"ml-rt-" + "?" * 32} and prod == {"ml-prod-rt-" + "?" * 32}
+    # Each prefix's patterns match its own retraining names and no name of the other prefix, nor of the approval
+    # workflow; also for prefixes built to look like a suffix ("ml-rt-abcdef..." has a 36-character suffix too).
+    for name in _names_of("ml")[:1]:
+        assert h.iam_match(next(iter(ml)), name)
+    others = _names_of("ml-prod") + _names_of("ml")[1:] + _names_of("ml-rt") + _names_of("ml-rt-abcdef")
+    for pattern in ml:
+        assert not [n for n in others if h.iam_match(pattern, n)]
+    for pattern in prod:
+        assert not [n for n in _names_of("ml") + _names_of("ml-prod-x") if h.iam_match(pattern, n)]
+        assert h.iam_match(pattern, _names_of("ml-prod")[0])
+
+
+def test_every_allowed_prefix_gives_valid_names():
+    for prefix in ("a", "a" * 26, "A-b--c" + "d" * 20):
+        for name in _names_of(prefix):
+            assert len(name) <= 63 and SAGEMAKER_NAME.match(name), name
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Tags the workflow writes are valid SageMaker tags for every input the variables allow.
+# ---------------------------------------------------------------------------------------------------------------------
+SAGEMAKER_TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
+
+
+def test_execution_tag_is_a_hash_of_the_execution_name(asl):
+    tags = asl["States"]["Train"]["Parameters"]["Tags"]
+    assert tags == [{"Key": "sfn-ml:execution", "Value.$": "States.Hash($$.Execution.Name, 'MD5')"}]
+    ec_tags = {t["Key"]: t for t in asl["States"]["CreateEndpointConfig"]["Parameters"]["Tags"]}
+    assert ec_tags["sfn-ml:execution"]["Value.$"] == "States.Hash($$.Execution.Name, 'MD5')"
+    # Not one tag takes the raw execution name (a manual start may be named "run (2)!").
+    assert '$$.Execution.Name"' not in json.dumps([s.get("Parameters", {}).get("Tags") for s in asl["States"].values()])
+
+
+@pytest.mark.parametrize("metric", ["validation:accuracy", "train:mse", "f1 score", "précision@5", "a" * 255])
+def test_metric_names_the_validation_allows_are_valid_tag_values(root, metric):
+    plan = root.plan(metric_name=metric, training_metric_definitions=[{"name": metric, "regex": "m=([0-9.]+)"}])
+    asl = h.definitions(plan)["churn-retraining"]
+    tags = {t["Key"]: t for t in asl["States"]["CreateEndpointConfig"]["Parameters"]["Tags"]}
+    assert tags["sfn-ml:metric-name"]["Value"] == metric
+    assert SAGEMAKER_TAG_VALUE.match(metric)
+
+
+@pytest.mark.parametrize("metric", ["val(acc)", "acc!", "a,b", "x" * 256, " leading", "tab\tname", "semi;colon"])
+def test_metric_names_a_tag_refuses_are_refused_at_plan(root, metric):
+    message = root.plan_error(metric_name=metric, training_metric_definitions=[{"name": metric, "regex": "m=(.*)"}])
+    assert "The metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @" in " ".join(
+        message.split()
+    ), message

@@ -48,6 +48,13 @@ OFFLINE_PROVIDER = """provider "aws" {
 
 _counter = itertools.count()
 
+
+def iam_match(pattern: str, value: str) -> bool:
+    """IAM's ARN wildcard matching: "*" matches any run of characters, "?" exactly one; nothing else is special."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
 # SageMaker's pattern for job, model, endpoint and endpoint-config names (1-63 characters).
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 

@@ -41,4 +41,21 @@ locals {
   sagemaker_role_name = "${var.name_prefix}-sagemaker"
   sagemaker_role_arn  = var.create_sagemaker_role ? "${local.arn_prefix}:iam::${var.account_id}:role/${local.sagemaker_role_name}" : var.sagemaker_role_arn
   s3_object_arns      = var.sagemaker_bucket_arn == null ? [] : [for p in var.sagemaker_s3_prefixes : "${var.sagemaker_bucket_arn}/${p}*"]
+
+  # SageMaker names the workflow gives its jobs, models and endpoint configs: "<prefix><suffix pattern>". A fixed
+  # length pattern (IAM's "?" matches exactly one character) keeps prefix "ml" from also matching "ml-prod-...".
+  name_pattern = "${local.resource_prefix}${var.sagemaker_name_suffix_pattern}"
+
+  # s3://bucket/prefix -> [bucket, prefix]; the regex works on values unknown at plan (it is only used in arguments).
+  s3_write_locations   = [for u in var.sagemaker_s3_write_uris : regex("^s3://([^/]+)/?(.*)$", u)]
+  s3_locations         = distinct(concat([for u in var.sagemaker_s3_read_uris : regex("^s3://([^/]+)/?(.*)$", u)], local.s3_write_locations))
+  s3_read_object_arns  = distinct([for l in local.s3_locations : "${local.arn_prefix}:s3:::${l[0]}/${l[1]}*"])
+  s3_write_object_arns = distinct([for l in local.s3_write_locations : "${local.arn_prefix}:s3:::${l[0]}/${l[1]}*"])
+
+  # ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@digest] -> the repository's ARN (any account, any region).
+  ecr_image_regex = "^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
+  ecr_repository_arns = distinct(concat(var.sagemaker_ecr_repository_arns, [
+    for u in var.sagemaker_image_uris :
+    "${local.arn_prefix}:ecr:${regex(local.ecr_image_regex, u)[1]}:${regex(local.ecr_image_regex, u)[0]}:repository/${regex(local.ecr_image_regex, u)[2]}"
+  ]))
 }

@@ -40,12 +40,48 @@ data "aws_iam_policy_document" "sagemaker" {
     }
   }
 
+  # Data given as S3 URIs: the jobs read every location (S3Prefix channels read every key that starts with the
+  # prefix, hence "<prefix>*") and write only the output locations; a hosted model reads its artifact back from there.
   dynamic "statement" {
-    for_each = length(var.sagemaker_ecr_repository_arns) == 0 ? [] : [true]
+    for_each = length(local.s3_read_object_arns) == 0 ? [] : [true]
+    content {
+      sid       = "ReadData"
+      actions   = ["s3:GetObject"]
+      resources = local.s3_read_object_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.s3_write_object_arns) == 0 ? [] : [true]
+    content {
+      sid       = "WriteOutputs"
+      actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+      resources = local.s3_write_object_arns
+    }
+  }
+
+  # ListBucket is a bucket-level action: one statement per location, limited to its keys by the s3:prefix condition
+  # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html).
+  dynamic "statement" {
+    for_each = local.s3_locations
+    content {
+      sid       = "ListData${statement.key}"
+      actions   = ["s3:ListBucket"]
+      resources = ["${local.arn_prefix}:s3:::${statement.value[0]}"]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${statement.value[1]}*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.ecr_repository_arns) == 0 ? [] : [true]
     content {
       sid       = "PullImages"
       actions   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-      resources = var.sagemaker_ecr_repository_arns
+      resources = local.ecr_repository_arns
     }
   }
 
@@ -134,7 +170,7 @@ data "aws_iam_policy_document" "lambda" {
       sid     = "ReadSageMaker"
       actions = ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
       resources = concat(
-        ["${local.sagemaker_arn}:training-job/${local.resource_prefix}-*", "${local.sagemaker_arn}:endpoint-config/${local.resource_prefix}-*"],
+        ["${local.sagemaker_arn}:training-job/${local.name_pattern}", "${local.sagemaker_arn}:endpoint-config/${local.name_pattern}"],
         local.endpoint_arns,
       )
     }
@@ -191,7 +227,7 @@ data "aws_iam_policy_document" "state_machine" {
     content {
       sid       = "SageMaker${title(statement.key)}Jobs"
       actions   = statement.value.actions
-      resources = ["${local.sagemaker_arn}:${statement.value.arn_type}/${local.resource_prefix}-*"]
+      resources = ["${local.sagemaker_arn}:${statement.value.arn_type}/${local.name_pattern}"]
     }
   }
 
@@ -220,7 +256,7 @@ data "aws_iam_policy_document" "state_machine" {
       sid     = "SageMakerDeploy"
       actions = ["sagemaker:CreateModel", "sagemaker:CreateEndpointConfig", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags"]
       resources = concat(
-        ["${local.sagemaker_arn}:model/${local.resource_prefix}-*", "${local.sagemaker_arn}:endpoint-config/${local.resource_prefix}-*"],
+        ["${local.sagemaker_arn}:model/${local.name_pattern}", "${local.sagemaker_arn}:endpoint-config/${local.name_pattern}"],
         local.endpoint_arns,
       )
     }

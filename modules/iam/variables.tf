@@ -65,8 +65,52 @@ variable "sagemaker_s3_prefixes" {
 
 variable "sagemaker_ecr_repository_arns" {
   type        = list(string)
-  description = "ECR repositories the SageMaker role may pull images from."
+  description = "ECR repositories the SageMaker role may pull images from (besides those of sagemaker_image_uris)."
   default     = []
+}
+
+variable "sagemaker_s3_read_uris" {
+  type        = list(string)
+  description = "S3 locations (`s3://bucket/prefix`, any bucket) the SageMaker role may read: s3:GetObject on `bucket/prefix*`, s3:ListBucket with an s3:prefix condition."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.sagemaker_s3_read_uris : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", u))])
+    error_message = "The sagemaker_s3_read_uris must be s3://bucket/prefix URIs."
+  }
+}
+
+variable "sagemaker_s3_write_uris" {
+  type        = list(string)
+  description = "S3 locations (`s3://bucket/prefix`, any bucket) the SageMaker role may write and read back (job outputs, model artifacts)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.sagemaker_s3_write_uris : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", u))])
+    error_message = "The sagemaker_s3_write_uris must be s3://bucket/prefix URIs."
+  }
+}
+
+variable "sagemaker_image_uris" {
+  type        = list(string)
+  description = "ECR images (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@digest]`, other accounts included) the SageMaker role may pull; their repositories' ARNs are derived from the URIs."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.sagemaker_image_uris : can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})?$", u))])
+    error_message = "The sagemaker_image_uris must be ECR image URIs: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest]."
+  }
+}
+
+variable "sagemaker_name_suffix_pattern" {
+  type        = string
+  description = "IAM pattern of what follows `<sagemaker_resource_prefix>` in the names of the jobs, models and endpoint configs the workflow creates, e.g. `-rt-` and 32 `?` for fixed-shape names; `-*` allows any name that starts with the prefix and a hyphen."
+  default     = "-*"
+
+  validation {
+    condition     = can(regex("^-[a-z0-9?*-]{1,62}$", var.sagemaker_name_suffix_pattern))
+    error_message = "The sagemaker_name_suffix_pattern must start with '-' and hold 1-62 lower-case letters, digits, '-', '?' or '*'."
+  }
 }
 
 variable "kms_key_arn" {
