@@ -215,7 +215,7 @@ def test_rejection_and_timeout_are_caught_by_explicit_error_names(asl):
         assert not {"CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(path)
 
 
-def test_input_is_validated_and_names_derive_from_the_commit(asl):
+def test_input_is_validated_and_names_are_fresh_and_of_the_workflows_shape(asl):
     validate = asl["States"]["ValidateInput"]
     assert validate["Parameters"]["Payload"] == {
         "input.$": "$",
@@ -223,16 +223,17 @@ def test_input_is_validated_and_names_derive_from_the_commit(asl):
         "name_prefix": "churn",
     }
     assert validate["Catch"][0]["Next"] == "NotifyFailure"
-    expression = (
-        "States.Format('{}-{}', $.deployment.name_stem, States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4))"
-    )
+    # "<prefix>-ad-<MD5 of a fresh UUID>": the fixed shape the IAM policies allow; the commit is in a tag.
+    expression = "States.Format('{}-ad-{}', 'churn', States.Hash(States.UUID(), 'MD5'))"
     assert asl["States"]["Train"]["Parameters"]["TrainingJobName.$"] == expression
     assert asl["States"]["CreateModel"]["Parameters"]["ModelName.$"] == expression
     assert asl["States"]["ScoreTestSet"]["Parameters"]["TransformJobName.$"] == expression
     assert asl["States"]["CreateEndpointConfig"]["Parameters"]["EndpointConfigName.$"] == expression
-    # <prefix up to 26>-<12 commit hex digits>-<last UUID group, 12 hex digits>
-    longest = "a" * 26 + "-" + "0123456789ab" + "-" + "cdef01234567"
-    assert len(longest) == 52 <= 63 and SAGEMAKER_NAME.match(longest)
+    longest = "a" * 26 + "-ad-" + "0123456789abcdef" * 2
+    assert len(longest) == 62 and SAGEMAKER_NAME.match(longest)
+    tags = {t["Key"]: t for t in asl["States"]["Train"]["Parameters"]["Tags"]}
+    assert tags["sfn-ml:execution"] == {"Key": "sfn-ml:execution", "Value.$": "States.Hash($$.Execution.Name, 'MD5')"}
+    assert tags["sfn-ml:commit"]["Value.$"] == "$.deployment.commit_id"
 
 
 def test_training_and_model_use_the_commits_image(asl):
@@ -362,8 +363,9 @@ def test_workflow_functions_publish_record_and_create_the_key(plan):
 
 def test_state_machine_policy_is_least_privilege(plan):
     sm = _policy(plan, "approved_deployment_iam[0].aws_iam_role_policy.state_machine[0]")
-    assert sm["SageMakerTrainingJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/churn-*"]
-    assert sm["SageMakerTransformJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/churn-*"]
+    names = "churn-ad-" + "?" * 32
+    assert sm["SageMakerTrainingJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/{names}"]
+    assert sm["SageMakerTransformJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{names}"]
     assert set(sm["SageMakerSyncManagedRules"]["Resource"]) == {
         f"arn:aws:events:us-east-1:{ACCOUNT}:rule/StepFunctionsGetEventsFor{kind}JobsRule"
         for kind in ("SageMakerTraining", "SageMakerTransform")
@@ -384,12 +386,71 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passers == ["module.this.module.approved_deployment_iam[0].aws_iam_role_policy.state_machine[0]"]
 
 
-def test_sagemaker_role_reads_only_the_workflows_prefix_and_repository(plan):
+def test_sagemaker_role_reads_only_the_workflows_data_and_repository(plan):
     sm = _policy(plan, "approved_deployment_iam[0].aws_iam_role_policy.sagemaker[0]")
-    assert sm["ArtifactBucketObjects"]["Resource"] == [
-        "arn:aws:s3:::churn-123456789012-us-east-1/churn/approved-deployment/*"
-    ]
+    data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/approved-deployment"
+    assert set(sm["ReadData"]["Resource"]) == {
+        f"{data}/data/train/*",
+        f"{data}/data/validation/*",
+        f"{data}/data/test/*",
+        f"{data}/models/*",
+        f"{data}/transform/*",
+    }
+    assert set(sm["WriteOutputs"]["Resource"]) == {f"{data}/models/*", f"{data}/transform/*"}
     assert sm["PullImages"]["Resource"] == [CD_REPOSITORY_ARN]
+
+
+def test_sagemaker_role_reads_channels_and_test_set_in_other_buckets(cd):
+    plan = cd.plan(
+        approved_deployment_training_channels={"train": "s3://team-data/iris/train/"},
+        approved_deployment_test_data_uri="s3://holdout-bucket/iris/test/",
+    )
+    stmts = h.statements(
+        next(
+            p
+            for a, p in h.policies(plan).items()
+            if a.endswith("approved_deployment_iam[0].aws_iam_role_policy.sagemaker[0]")
+        )
+    )
+    sm = {s["Sid"]: s for s in stmts}
+    data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/approved-deployment"
+    assert set(sm["ReadData"]["Resource"]) == {
+        "arn:aws:s3:::team-data/iris/train/*",
+        "arn:aws:s3:::holdout-bucket/iris/test/*",
+        f"{data}/models/*",
+        f"{data}/transform/*",
+    }
+    listed = {
+        (s["Resource"][0], s["Condition"]["StringLike"]["s3:prefix"][0])
+        for s in stmts
+        if s["Action"] == ["s3:ListBucket"]
+    }
+    assert listed == {
+        ("arn:aws:s3:::team-data", "iris/train/*"),
+        ("arn:aws:s3:::holdout-bucket", "iris/test/*"),
+        ("arn:aws:s3:::churn-123456789012-us-east-1", "churn/approved-deployment/models/*"),
+        ("arn:aws:s3:::churn-123456789012-us-east-1", "churn/approved-deployment/transform/*"),
+    }
+
+
+def test_retraining_and_approval_roles_cannot_touch_each_others_jobs(cd):
+    plan = cd.plan(create_retraining_workflow=True)
+    policies = h.policies(plan)
+
+    def patterns(module):
+        (policy,) = [p for a, p in policies.items() if a.endswith(f"{module}.aws_iam_role_policy.state_machine[0]")]
+        return {
+            r.split("/", 1)[1]
+            for s in h.statements(policy)
+            for r in s["Resource"]
+            if r.startswith("arn:aws:sagemaker:") and r.split(":")[5].split("/")[0] != "endpoint"
+        }
+
+    retraining, approval = patterns("module.iam[0]"), patterns("approved_deployment_iam[0]")
+    assert retraining == {"churn-rt-" + "?" * 32} and approval == {"churn-ad-" + "?" * 32}
+    retraining_name, approval_name = "churn-rt-" + "0a" * 16, "churn-ad-" + "0a" * 16
+    assert all(h.iam_match(p, retraining_name) and not h.iam_match(p, approval_name) for p in retraining)
+    assert all(h.iam_match(p, approval_name) and not h.iam_match(p, retraining_name) for p in approval)
 
 
 def test_codebuild_may_push_only_to_its_repository(plan):

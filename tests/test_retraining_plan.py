@@ -349,6 +349,7 @@ def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, varia
 # The gated metric must be reported: by a definition, or by a SageMaker built-in algorithm image.
 # ---------------------------------------------------------------------------------------------------------------------
 XGBOOST_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+SKLEARN_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 
 
 @pytest.mark.parametrize(
@@ -379,7 +380,7 @@ XGBOOST_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgbo
             {
                 "create_ecr_repository": False,
                 "training_metric_definitions": [],
-                "training_image_uri": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                "training_image_uri": SKLEARN_US_EAST_1,
             },
             id="framework-image-runs-a-script",
         ),
@@ -478,7 +479,7 @@ def test_sagemaker_role_gets_exactly_the_given_images_channels_and_output(root):
 def _sagemaker_patterns(plan):
     """Every SageMaker job/model/endpoint-config pattern of the plan's state machine and Lambda policies."""
     found = set()
-    for address, policy in h.policies(plan).items():
+    for policy in h.policies(plan).values():
         for s in h.statements(policy):
             for r in s["Resource"]:
                 if r.startswith("arn:aws:sagemaker:") and any(
