@@ -28,3 +28,24 @@ module "notifications" {
   # EventBridge alert rules of the batch inference workflow publish here (batch_inference.tf).
   publisher_service_principals = local.batch_inference_topic_publishers
 }
+
+# What an operator needs to redrive a failed, aborted or timed-out execution (RedriveExecution is authorized on the
+# execution ARN; a redriven execution keeps its ARN, definition and role, so the workflows' roles need nothing more):
+# https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+data "aws_iam_policy_document" "redrive" {
+  count = length(local.state_machine_names) > 0 ? 1 : 0
+
+  statement {
+    sid       = "RedriveWorkflowExecutions"
+    actions   = ["states:RedriveExecution", "states:DescribeExecution", "states:GetExecutionHistory"]
+    resources = [for n in local.state_machine_names : "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${n}:*"]
+  }
+}
+
+locals {
+  state_machine_names = concat(
+    local.create_retraining ? [local.retraining_name] : [],
+    local.create_batch_inference ? [local.batch_inference_name] : [],
+    local.create_approved_deployment ? [local.cd_state_machine_name] : [],
+  )
+}

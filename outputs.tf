@@ -217,3 +217,8 @@ output "inference_api_url" {
   description = "URL of the inference route (POST {\"data\": \"<csv row>\"}), or null when create_inference_api is false."
   value       = local.create_inference_api ? "${aws_apigatewayv2_api.approval[0].api_endpoint}/predict" : null
 }
+
+output "redrive_policy_json" {
+  description = "IAM policy document for the people or tools that redrive failed, aborted or timed-out executions of the created workflows (states:RedriveExecution on their executions); null when no workflow is created."
+  value       = try(data.aws_iam_policy_document.redrive[0].json, null)
+}

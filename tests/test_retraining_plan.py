@@ -546,3 +546,13 @@ def test_metric_names_a_tag_refuses_are_refused_at_plan(root, metric):
     assert "The metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @" in " ".join(
         message.split()
     ), message
+
+
+def test_redrive_policy_covers_exactly_the_workflows_executions(plan):
+    policy = json.loads(plan.outputs["redrive_policy_json"])
+    (stmt,) = policy["Statement"]
+    assert stmt["Resource"] == "arn:aws:states:us-east-1:123456789012:execution:churn-retraining:*"
+    assert "states:RedriveExecution" in stmt["Action"]
+    # A redriven execution reruns the failed Task, whose name expression draws a fresh UUID: no name is reused.
+    asl = h.definitions(plan)["churn-retraining"]
+    assert "States.UUID()" in asl["States"]["Train"]["Parameters"]["TrainingJobName.$"]
