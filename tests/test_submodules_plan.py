@@ -68,6 +68,59 @@ def test_iam_state_machine_role_for_processing_and_transform(tf_fixture):
     assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ["210987654321"]}}
 
 
+def test_iam_sagemaker_role_from_uris_and_fixed_shape_names(tf_fixture):
+    fx = tf_fixture("iam")
+    plan = fx.plan(
+        sagemaker_s3_read_uris=["s3://lake/features/2024/", "s3://refdata"],
+        sagemaker_s3_write_uris=["s3://team-out/models/"],
+        sagemaker_image_uris=[
+            "123456789012.dkr.ecr.us-east-2.amazonaws.com/shared/scorer@sha256:" + "b" * 64,
+            "210987654321.dkr.ecr.eu-west-1.amazonaws.com/own:v3",
+            "210987654321.dkr.ecr.eu-west-1.amazonaws.com/own:v4",
+        ],
+        sagemaker_name_suffix_pattern="-bi-" + "?" * 12,
+    )
+    stmts = h.statements(json.loads(h.one(plan, "aws_iam_role_policy.sagemaker[0]")["policy"]))
+    sm = {s["Sid"]: s for s in stmts}
+    assert set(sm["PullImages"]["Resource"]) == {
+        "arn:aws:ecr:us-east-2:123456789012:repository/shared/scorer",
+        "arn:aws:ecr:eu-west-1:210987654321:repository/own",
+    }
+    assert set(sm["ReadData"]["Resource"]) == {
+        "arn:aws:s3:::lake/features/2024/*",
+        "arn:aws:s3:::refdata/*",
+        "arn:aws:s3:::team-out/models/*",
+    }
+    assert sm["WriteOutputs"]["Resource"] == ["arn:aws:s3:::team-out/models/*"]
+    listed = {
+        (s["Resource"][0], s["Condition"]["StringLike"]["s3:prefix"][0])
+        for s in stmts
+        if s["Sid"].startswith("ListData")
+    }
+    assert listed == {
+        ("arn:aws:s3:::lake", "features/2024/*"),
+        ("arn:aws:s3:::refdata", "*"),
+        ("arn:aws:s3:::team-out", "models/*"),
+    }
+    sfn = {s["Sid"]: s for s in h.statements(json.loads(h.one(plan, "aws_iam_role_policy.state_machine[0]")["policy"]))}
+    assert sfn["SageMakerProcessingJobs"]["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:210987654321:processing-job/team-bi-" + "?" * 12
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "variable"),
+    [
+        ({"sagemaker_image_uris": ["docker.io/library/python:3.12"]}, "sagemaker_image_uris"),
+        ({"sagemaker_s3_read_uris": ["lake/features/"]}, "sagemaker_s3_read_uris"),
+        ({"sagemaker_name_suffix_pattern": "rt-*"}, "sagemaker_name_suffix_pattern"),
+    ],
+)
+def test_iam_refuses_malformed_uris_and_patterns(tf_fixture, tf_vars, variable):
+    message = tf_fixture("iam").plan_error(**tf_vars)
+    assert f"The {variable} must" in message, message
+
+
 def test_iam_with_own_sagemaker_role(tf_fixture):
     fx = tf_fixture("iam")
     own = "arn:aws:iam::210987654321:role/platform-sagemaker"
