@@ -187,7 +187,7 @@ variable "training_metric_definitions" {
     name  = string
     regex = string
   }))
-  description = "Metrics SageMaker extracts from the training job's log lines with a regex. Required for metric_name unless the training image is a SageMaker built-in algorithm image (`sagemaker-xgboost` from SageMaker's registry of the region), which reports its documented metrics itself: a custom image reports nothing without a definition, and planning fails."
+  description = "Metrics SageMaker extracts from the training job's log lines with a regex. Required for metric_name unless the training image is a SageMaker built-in algorithm image (`sagemaker-xgboost`, `linear-learner`, `kmeans`, `pca`, `factorization-machines` from SageMaker's registry account of the region), which reports its documented metrics itself: a custom image reports nothing without a definition, and planning fails."
   default     = []
 
   validation {

@@ -384,6 +384,14 @@ SKLEARN_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scik
             },
             id="framework-image-runs-a-script",
         ),
+        pytest.param(
+            {
+                "create_ecr_repository": False,
+                "training_metric_definitions": [],
+                "training_image_uri": "382416733822.dkr.ecr.us-east-1.amazonaws.com/my-algorithm:1",
+            },
+            id="other-repository-in-the-algorithms-registry",
+        ),
     ],
 )
 def test_custom_image_without_a_definition_of_the_metric_is_refused(root, tf_vars):
@@ -398,17 +406,22 @@ def test_custom_image_with_a_definition_passes_it_to_the_training_job(asl):
     assert spec["MetricDefinitions"] == [{"Name": "validation:accuracy", "Regex": "validation-accuracy=([0-9.]+)"}]
 
 
-def test_builtin_xgboost_image_needs_no_definition(root):
+@pytest.mark.parametrize(
+    "image",
+    [XGBOOST_US_EAST_1, "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"],
+    ids=["xgboost", "linear-learner"],
+)
+def test_builtin_algorithm_image_needs_no_definition(root, image):
     plan = root.plan(
         create_ecr_repository=False,
-        training_image_uri=XGBOOST_US_EAST_1,
+        training_image_uri=image,
         training_metric_definitions=[],
         metric_name="validation:error",
         metric_goal="minimize",
         metric_threshold=0.1,
     )
     spec = h.definitions(plan)["churn-retraining"]["States"]["Train"]["Parameters"]["AlgorithmSpecification"]
-    assert spec == {"TrainingImage": XGBOOST_US_EAST_1, "TrainingInputMode": "File"}
+    assert spec == {"TrainingImage": image, "TrainingInputMode": "File"}
 
 
 def test_image_unknown_at_plan_plans_when_a_definition_names_the_metric(tf_fixture):
