@@ -43,7 +43,9 @@ locals {
   s3_object_arns      = var.sagemaker_bucket_arn == null ? [] : [for p in var.sagemaker_s3_prefixes : "${var.sagemaker_bucket_arn}/${p}*"]
 
   # SageMaker names the workflow gives its jobs, models and endpoint configs: "<prefix><suffix pattern>". A fixed
-  # length pattern (IAM's "?" matches exactly one character) keeps prefix "ml" from also matching "ml-prod-...".
+  # length pattern (IAM's "?" matches any single character, "*" any run of them:
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards)
+  # keeps prefix "ml" from also matching "ml-prod-...".
   name_pattern = "${local.resource_prefix}${var.sagemaker_name_suffix_pattern}"
 
   # s3://bucket/prefix -> [bucket, prefix]; the regex works on values unknown at plan (it is only used in arguments).
