@@ -33,11 +33,11 @@ locals {
   }
   kms = var.kms_key_arn == null ? {} : { KmsKeyId = var.kms_key_arn }
 
+  # The execution timeout allows up to three endpoint waits: before training, before the update, for the update.
   retraining_template_vars = local.create_retraining ? {
-    partition       = local.partition
-    name_prefix     = var.name_prefix
-    name_expression = local.name_expression
-    # Up to three endpoint waits: before training, before the update, and for the update itself.
+    partition                 = local.partition
+    name_prefix               = var.name_prefix
+    name_expression           = local.name_expression
     execution_timeout_seconds = var.training_max_runtime_seconds + 3 * var.endpoint_wait_timeout_seconds + 7200
     glue_job_name             = var.glue_job_name
     glue_arguments            = merge(var.glue_job_arguments, { "--sfn_execution.$" = "$$.Execution.Name" })
