@@ -94,7 +94,7 @@ locals {
     partition                 = local.partition
     name_prefix               = var.name_prefix
     endpoint_name             = local.cd_endpoint_name
-    execution_timeout_seconds = var.training_max_runtime_seconds + var.approved_deployment_transform_timeout_seconds + var.approval_timeout_seconds + var.endpoint_wait_timeout_seconds + 7200
+    execution_timeout_seconds = var.training_max_runtime_seconds + var.approved_deployment_transform_timeout_seconds + var.approval_timeout_seconds + 3 * var.endpoint_wait_timeout_seconds + 7200
     input_function_arn        = local.cd_function_arns["input"]
     request_function_arn      = local.cd_function_arns["request"]
     repository_url            = local.cd_ecr_repository_url
@@ -148,7 +148,7 @@ locals {
     }, local.kms)
     sns_topic_arn                 = local.notifications_topic_arn
     endpoint_poll_seconds         = var.endpoint_poll_seconds
-    endpoint_max_polls            = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
+    endpoint_max_polls            = local.endpoint_max_polls
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all

@@ -29,8 +29,12 @@ locals {
   # (a manual start may be named "run (2)!"), so the tag holds the MD5 of the execution name (32 hex digits).
   execution_tag = { Key = "sfn-ml:execution", "Value.$" = "States.Hash($$.Execution.Name, 'MD5')" }
 
-  # Retry policies of the Task states, by integration. The errors are the transient ones AWS documents for each
-  # integration; the bounds keep an execution from retrying for longer than a few minutes.
+  # Retry policies of the Task states, by integration: only errors that can clear in minutes (throttling, 5xx,
+  # service unavailable), under the names Step Functions reports. Errors of an integration are named
+  # "<Service>.<Name>Exception" for the errors the service's API models; everything else (validation, throttling,
+  # access denied of services that do not model them) comes as the service's base exception, detail only in Cause.
+  # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+  # https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
   transient_retry = {
     IntervalSeconds = 5
     MaxAttempts     = 5
@@ -39,12 +43,40 @@ locals {
     JitterStrategy  = "FULL"
   }
   retry = {
-    sagemaker     = [merge({ ErrorEquals = ["SageMaker.AmazonSageMakerException", "SageMaker.ResourceLimitExceededException", "ThrottlingException"] }, local.transient_retry)]
-    sagemaker_sdk = [merge({ ErrorEquals = ["SageMaker.ThrottlingException", "ThrottlingException", "SageMaker.InternalFailure", "SageMaker.ServiceUnavailable"] }, local.transient_retry)]
-    lambda        = [merge({ ErrorEquals = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"] }, local.transient_retry)]
-    sns           = [merge({ ErrorEquals = ["SNS.AmazonSNSException", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.SdkClientException"] }, local.transient_retry)]
-    glue          = [merge({ ErrorEquals = ["Glue.AWSGlueException", "Glue.ConcurrentRunsExceededException", "Glue.InternalServiceException", "Glue.ThrottlingException"] }, local.transient_retry)]
-    sfn           = [merge({ ErrorEquals = ["Sfn.SfnException", "Sfn.ThrottlingException", "ThrottlingException"] }, local.transient_retry)]
+    # Batch inference only (its Map iterations have no retry loop, see transient below): SageMaker's base exception
+    # covers throttling and validation alike, so it is retried twice at most, and a deterministic error reaches the
+    # model's failure notification after at most ~30 seconds. Retraining and approved deployment do not use it.
+    sagemaker = [merge(local.transient_retry, { ErrorEquals = ["SageMaker.AmazonSageMakerException"], MaxAttempts = 2, IntervalSeconds = 10 })]
+    # https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+    lambda = [merge({ ErrorEquals = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"] }, local.transient_retry)]
+    # SNS models its throttling and internal errors (ThrottledException, InternalErrorException, KMSThrottlingException);
+    # SNS.AmazonSNSException (validation, authorization) is not retried.
+    sns = [merge({ ErrorEquals = ["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException", "SNS.SdkClientException"] }, local.transient_retry)]
+    # Glue models ThrottlingException, InternalServiceException and OperationTimeoutException; ConcurrentRunsExceeded is a
+    # limit (another run holds it) and Glue.AWSGlueException the base of everything else: neither is retried.
+    glue = [merge({ ErrorEquals = ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException"] }, local.transient_retry)]
+    # aws-sdk:sfn: throttling is not modeled by the Step Functions API, so it comes as the base Sfn.SfnException.
+    # The calls are read-only on the machine's own ARN, where the only deterministic error is AccessDenied (an IAM
+    # defect the plan tests catch): a small bounded retry of the base name, at most ~1 minute.
+    sfn = [merge(local.transient_retry, { ErrorEquals = ["Sfn.SfnException"], MaxAttempts = 3 })]
+    # SageMaker tasks of the retraining and approved-deployment workflows: no Retry, since SageMaker's base
+    # exceptions (optimized: SageMaker.AmazonSageMakerException, aws-sdk: SageMaker.SageMakerException) cover
+    # throttling and validation alike. Their Catch sends the base exception to "<Task>IsTransient", a Choice on
+    # $.error.Cause: a transient cause (below) loops back to the task through a Wait, at most max_attempts times per
+    # task and execution ($.run.retries.<Task>.attempts); anything else goes to the failure notification.
+    transient = {
+      base_errors  = ["SageMaker.AmazonSageMakerException", "SageMaker.SageMakerException"]
+      max_attempts = 4
+      wait_seconds = 20
+      # Causes read "<message> (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; ...)"
+      # (optimized) or "<message> (Service: SageMaker, Status Code: 503, Request ID: ...)" (aws-sdk).
+      cause_patterns = [
+        "*Throttling*", "*Rate exceeded*", "*TooManyRequests*",
+        "*ServiceUnavailable*", "*InternalFailure*", "*InternalServerError*", "*Status Code: 5*",
+      ]
+      # The shared endpoint states (deploy_endpoint.states.json.tftpl) that get a loop.
+      endpoint_tasks = ["CheckEndpoint", "LookUpEndpoint", "CreateEndpoint", "UpdateEndpoint", "DescribeEndpoint"]
+    }
   }
   catch_all = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyFailure" }]
 }
@@ -67,3 +99,17 @@ locals {
   )
 }
 
+
+# Execution history: AWS keeps at most 25,000 events per execution
+# (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Each poll of an endpoint wait loop costs
+# 11 events (Wait: entered+exited 2, Task: entered, scheduled, started, succeeded, exited 5, Choice 2, Pass 2), and an
+# execution can run three such loops (before training, before the update, the update itself): 33 per allowed poll.
+# 500 polls -> 16,500 events, leaving > 8,000 for the rest of the run (its ~60 states, transient retries, a Glue
+# run). Terraform 1.0.3 validations cannot compare two variables, so the check is here.
+locals {
+  endpoint_polls     = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
+  endpoint_max_polls = local.check_endpoint_polls ? local.endpoint_polls : 0
+  check_endpoint_polls = local.endpoint_polls <= 500 ? true : tobool(
+    "The endpoint_wait_timeout_seconds must be at most 500 times endpoint_poll_seconds (at most 500 polls per wait: an execution history holds 25,000 events and each poll costs 33 across the three endpoint waits); raise endpoint_poll_seconds or lower endpoint_wait_timeout_seconds."
+  )
+}

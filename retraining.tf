@@ -76,11 +76,12 @@ locals {
     || (contains(local.builtin_algorithm_repositories, local.training_image_parts[2]) && lookup(local.builtin_algorithm_registries, local.training_image_parts[1], "") == local.training_image_parts[0])
   )
 
+  # The execution timeout allows up to three endpoint waits: before training, before the update, for the update.
   retraining_template_vars = local.create_retraining ? {
     partition                 = local.partition
     name_prefix               = var.name_prefix
     name_expression           = local.name_expression
-    execution_timeout_seconds = var.training_max_runtime_seconds + var.endpoint_wait_timeout_seconds + 7200
+    execution_timeout_seconds = var.training_max_runtime_seconds + 3 * var.endpoint_wait_timeout_seconds + 7200
     glue_job_name             = var.glue_job_name
     glue_arguments            = merge(var.glue_job_arguments, { "--sfn_execution.$" = "$$.Execution.Name" })
     sagemaker_role_arn        = module.iam[0].sagemaker_role_arn
@@ -127,7 +128,7 @@ locals {
     }, local.kms)
     sns_topic_arn                 = local.notifications_topic_arn
     endpoint_poll_seconds         = var.endpoint_poll_seconds
-    endpoint_max_polls            = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
+    endpoint_max_polls            = local.endpoint_max_polls
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all

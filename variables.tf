@@ -289,7 +289,7 @@ variable "endpoint_instance_count" {
 
 variable "endpoint_wait_timeout_seconds" {
   type        = number
-  description = "How long the workflow waits for the endpoint to be InService after creating or updating it before it fails, in seconds."
+  description = "How long the workflow waits, each time, for a busy endpoint to settle (before training, before the update) and for it to be InService after creating or updating it, in seconds. At most 500 times endpoint_poll_seconds (the execution history limit)."
   default     = 3600
 
   validation {
@@ -300,7 +300,7 @@ variable "endpoint_wait_timeout_seconds" {
 
 variable "endpoint_poll_seconds" {
   type        = number
-  description = "Pause between two looks at the endpoint's status while waiting, in seconds."
+  description = "Pause between two looks at the endpoint's status while waiting, in seconds. endpoint_wait_timeout_seconds may be at most 500 times this."
   default     = 60
 
   validation {

@@ -10,6 +10,7 @@ import sys
 import pytest
 import yaml
 
+from tests import asl_endpoint_checks as ec
 from tests import tfharness as h
 
 sys.path.insert(0, str(h.REPO / "lambda_src" / "approval"))
@@ -156,13 +157,18 @@ def test_every_transition_lands_on_a_reachable_state(asl):
 def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
     assert h.shortest_path(asl, "Deployed") == [
         "ValidateInput",
+        "PrepareRun",
+        "CheckEndpoint",
+        "CheckEndpointNotFound",
+        "EndpointChecked",
         "Train",
         "CreateModel",
         "ScoreTestSet",
         "RequestApproval",
         "CreateEndpointConfig",
         "LookUpEndpoint",
-        "CreateEndpoint",
+        "CanUpdateEndpoint",
+        "UpdateEndpoint",
         "StartWaiting",
         "WaitForEndpoint",
         "DescribeEndpoint",
@@ -173,8 +179,30 @@ def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
     # nothing is deployed before the approval
     before = h.shortest_path(asl, "RequestApproval")
     assert not {"CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(before)
-    assert asl["States"]["LookUpEndpoint"]["Catch"][0]["Next"] == "CreateEndpoint"
     assert asl["States"]["CanUpdateEndpoint"]["Choices"][0]["Next"] == "UpdateEndpoint"
+
+
+def test_endpoint_is_checked_before_training_and_every_status_has_its_path(asl):
+    ec.assert_endpoint_status_paths(asl, max_polls=60, after_check="Train")
+    ec.assert_not_found_only_by_cause(asl)
+    assert "Train" not in h.shortest_path(asl, "EndpointCannotTakeUpdate")
+
+
+def test_sagemaker_tasks_retry_only_transient_causes(asl):
+    ec.assert_sagemaker_retries_only_transient(
+        asl,
+        {
+            "Train",
+            "CreateModel",
+            "ScoreTestSet",
+            "CreateEndpointConfig",
+            "CheckEndpoint",
+            "LookUpEndpoint",
+            "CreateEndpoint",
+            "UpdateEndpoint",
+            "DescribeEndpoint",
+        },
+    )
 
 
 def test_the_approval_waits_for_the_token_with_a_timeout(asl):
@@ -285,11 +313,13 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
     tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
     assert len(tasks) >= 12
     terminal = {"NotifyFailure": "Failed", "NotifyRejected": "ApprovalRejected", "NotifyExpired": "ApprovalExpired"}
+    sagemaker = ec.sagemaker_tasks(asl)  # retried through their transient-cause loops (above)
     for name, task in tasks.items():
-        assert task["Retry"], name
-        for r in task["Retry"]:
+        assert ("Retry" in task) != (name in sagemaker), name
+        for r in task.get("Retry", []):
             assert r["BackoffRate"] > 1 and r["MaxAttempts"] >= 2 and r["MaxDelaySeconds"] <= 300, name
             assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
+            assert not set(r["ErrorEquals"]) & ec.NEVER_PRODUCED, name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == {terminal.get(name, "NotifyFailure")}, name
     notify = {n for n in asl["States"] if n.startswith("Notify")}

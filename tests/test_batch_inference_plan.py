@@ -472,6 +472,9 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
             assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
     quota = inner["Retry"][0]
     assert quota["ErrorEquals"] == ["SageMaker.ResourceLimitExceededException"] and quota["MaxAttempts"] == 10
+    # SageMaker's base exception also carries validation errors: retried twice at most (locals.tf retry.sagemaker)
+    assert inner["Retry"][1]["ErrorEquals"] == ["SageMaker.AmazonSageMakerException"]
+    assert inner["Retry"][1]["MaxAttempts"] == 2
     expected = {
         "NotifyFailure": "Failed",
         "NotifyModelsFailed": "ModelsFailed",

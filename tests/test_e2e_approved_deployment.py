@@ -223,14 +223,19 @@ def test_the_confirmed_approval_deploys(workflow, approved):
 
     assert run.status == "SUCCEEDED", (run.error, run.cause, run.states_entered())
     path = run.states_entered()
-    assert path[:9] == [
+    assert path[:14] == [
         "ValidateInput",
+        "PrepareRun",
+        "CheckEndpoint",  # no endpoint yet: training may go on, the endpoint will be created
+        "CheckEndpointNotFound",
+        "EndpointChecked",
         "Train",
         "CreateModel",
         "ScoreTestSet",
         "RequestApproval",
         "CreateEndpointConfig",
         "LookUpEndpoint",
+        "LookUpEndpointNotFound",
         "CreateEndpoint",  # the first approved commit creates the endpoint
         "StartWaiting",
     ]
@@ -423,3 +428,36 @@ def test_an_expired_link_changes_nothing(workflow, expired):
         assert response.status == 410 and response.title == "This link has expired"
         assert "Nothing was changed." in response.text
     assert workflow.record(expired.links["approve"])["status"] == "pending"
+
+
+def test_a_failed_endpoint_is_notified_before_any_training(workflow, approved):
+    """A Failed endpoint can only be deleted (DescribeEndpoint reference): nothing is trained or mailed for approval."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    account, region = endpoint["EndpointArn"].split(":")[4], endpoint["EndpointArn"].split(":")[3]
+    # moto internals; switch to the emulator's endpoint-status injection (issue 8, section 1.5) once it exists
+    fake = sagemaker_backends[account][region].endpoints[workflow.endpoint]
+    jobs = {j["TrainingJobName"] for j in workflow.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]}
+    fake.endpoint_status = "Failed"
+    try:
+        run = e2e.wait(workflow.sfn, workflow.start(COMMITS["expired"]), timeout=60)
+    finally:
+        fake.endpoint_status = endpoint["EndpointStatus"]
+
+    assert run.status == "FAILED" and run.error == "ApprovedDeploymentFailed"
+    assert run.states_entered() == [
+        "ValidateInput",
+        "PrepareRun",
+        "CheckEndpoint",
+        "EndpointCanTakeUpdate",
+        "EndpointCannotTakeUpdate",
+        "NotifyFailure",
+        "Failed",
+    ]
+    after = {
+        j["TrainingJobName"] for j in workflow.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    }
+    assert after == jobs
+    [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="run failed")
+    assert f"Endpoint {workflow.endpoint} is Failed: it cannot take an update" in note.text

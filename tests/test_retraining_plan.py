@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from tests import asl_endpoint_checks as ec
 from tests import tfharness as h
 
 SAGEMAKER_NAME = h.SAGEMAKER_NAME
@@ -91,6 +92,10 @@ def test_deploy_path(asl):
     assert h.shortest_path(asl, "Deployed") == [
         "CheckConcurrency",
         "IsAnotherRunRunning",
+        "PrepareRun",
+        "CheckEndpoint",
+        "CheckEndpointNotFound",
+        "EndpointChecked",
         "Train",
         "GetMetrics",
         "Gate",
@@ -98,7 +103,8 @@ def test_deploy_path(asl):
         "CreateModel",
         "CreateEndpointConfig",
         "LookUpEndpoint",
-        "CreateEndpoint",
+        "CanUpdateEndpoint",
+        "UpdateEndpoint",
         "StartWaiting",
         "WaitForEndpoint",
         "DescribeEndpoint",
@@ -122,9 +128,35 @@ def test_existing_endpoint_is_updated_not_created(asl):
     lookup = asl["States"]["LookUpEndpoint"]
     assert lookup["Resource"].endswith("aws-sdk:sagemaker:describeEndpoint")
     assert lookup["Next"] == "CanUpdateEndpoint"
-    assert lookup["Catch"][0]["Next"] == "CreateEndpoint"
     assert asl["States"]["CanUpdateEndpoint"]["Choices"][0]["Next"] == "UpdateEndpoint"
     assert asl["States"]["UpdateEndpoint"]["Next"] == "StartWaiting"
+
+
+def test_endpoint_is_checked_before_training_and_every_status_has_its_path(asl):
+    ec.assert_endpoint_status_paths(asl, max_polls=60, after_check="Train")
+    # nothing is trained before the endpoint is known to take an update (or not to exist)
+    assert h.shortest_path(asl, "Train")[-4:] == ["CheckEndpoint", "CheckEndpointNotFound", "EndpointChecked", "Train"]
+    assert "Train" not in h.shortest_path(asl, "EndpointCannotTakeUpdate")
+
+
+def test_endpoint_not_found_is_told_apart_by_cause(asl):
+    ec.assert_not_found_only_by_cause(asl)
+
+
+def test_sagemaker_tasks_retry_only_transient_causes(asl):
+    ec.assert_sagemaker_retries_only_transient(
+        asl,
+        {
+            "Train",
+            "CreateModel",
+            "CreateEndpointConfig",
+            "CheckEndpoint",
+            "LookUpEndpoint",
+            "CreateEndpoint",
+            "UpdateEndpoint",
+            "DescribeEndpoint",
+        },
+    )
 
 
 def test_rejected_candidate_creates_nothing(asl):
@@ -201,13 +233,22 @@ def test_endpoint_config_records_the_metric_for_the_next_champion_comparison(asl
 def test_every_task_retries_transient_errors_and_is_caught(asl):
     tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
     assert len(tasks) >= 10
+    sagemaker = ec.sagemaker_tasks(asl)  # retried through their transient-cause loops (above)
     for name, task in tasks.items():
-        assert task["Retry"], name
-        for r in task["Retry"]:
+        assert ("Retry" in task) != (name in sagemaker), name
+        for r in task.get("Retry", []):
             assert r["BackoffRate"] > 1 and r["MaxAttempts"] >= 2 and r["MaxDelaySeconds"] <= 300, name
             assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
+            assert not set(r["ErrorEquals"]) & ec.NEVER_PRODUCED, name
+            # base exceptions that also carry deterministic errors are not retried (Sfn: bounded, see locals.tf)
+            assert not {
+                "SNS.AmazonSNSException",
+                "Glue.AWSGlueException",
+                "Glue.ConcurrentRunsExceededException",
+            } & set(r["ErrorEquals"]), name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == ({"Failed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
+    assert asl["States"]["CheckConcurrency"]["Retry"][0]["MaxAttempts"] <= 3
     assert asl["States"]["NotifyFailure"]["Next"] == "Failed"
     assert asl["States"]["Failed"]["Type"] == "Fail"
 
@@ -228,7 +269,9 @@ def test_glue_step_only_when_a_job_is_named(root, asl):
     assert etl["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
     assert etl["Parameters"]["JobName"] == "prepare-churn"
     assert etl["Parameters"]["Arguments"] == {"--sfn_execution.$": "$$.Execution.Name"}
-    assert with_glue["States"]["IsAnotherRunRunning"]["Default"] == "RunEtl"
+    # the endpoint is checked first, so no ETL runs for an endpoint that cannot take an update
+    assert with_glue["States"]["IsAnotherRunRunning"]["Default"] == "PrepareRun"
+    assert with_glue["States"]["EndpointChecked"]["Next"] == "RunEtl"
     assert etl["Next"] == "Train"
 
 
@@ -337,6 +380,11 @@ def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
         ({"endpoint_name": "my_endpoint"}, "endpoint_name", "letters, digits and hyphens"),
         ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
         ({"create_ecr_repository": False}, "training_image_uri", "when create_ecr_repository is false"),
+        (
+            {"endpoint_wait_timeout_seconds": 86400, "endpoint_poll_seconds": 60},
+            "endpoint_wait_timeout_seconds",
+            "at most 500 times endpoint_poll_seconds",
+        ),
     ],
 )
 def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
@@ -569,3 +617,19 @@ def test_redrive_policy_covers_exactly_the_workflows_executions(plan):
     # A redriven execution reruns the failed Task, whose name expression draws a fresh UUID: no name is reused.
     asl = h.definitions(plan)["churn-retraining"]
     assert "States.UUID()" in asl["States"]["Train"]["Parameters"]["TrainingJobName.$"]
+
+
+def test_the_largest_allowed_wait_stays_far_inside_the_execution_history_limit(root):
+    # 500 polls is the most the variables allow (endpoint_wait_timeout_seconds <= 500 * endpoint_poll_seconds)
+    asl = h.definitions(root.plan(endpoint_wait_timeout_seconds=30000, endpoint_poll_seconds=60))["churn-retraining"]
+    ec.assert_endpoint_status_paths(asl, max_polls=500, after_check="Train")
+    assert any(c.get("NumericGreaterThanEquals") == 500 for c in asl["States"]["EndpointReady"]["Choices"])
+    # A poll is Wait (2 events) + Task (5) + Choice (2) + Pass (2); three waits can run in one execution.
+    polls = 3 * 500 * 11
+    # Every transient retry is a failed Task (5) + Choice (2) + Pass (2) + Wait (2), at most 4 per SageMaker task;
+    # a Lambda/SNS/Sfn/Glue Retry adds 3 events per attempt; every other state runs once on the way (~5 events).
+    retries = len(ec.sagemaker_tasks(asl)) * 4 * 11
+    others = 5 * len(asl["States"]) + sum(
+        3 * r["MaxAttempts"] for s in asl["States"].values() for r in s.get("Retry", [])
+    )
+    assert polls + retries + others < 25_000 * 0.8, (polls, retries, others)
