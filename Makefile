@@ -13,10 +13,8 @@ demo: bootstrap
 	$(VENV)/python -m scripts.demo
 
 # Static checks, then every test (plan, apply and executions on the emulator, unit), two workers.
-# A test is rerun once only when moto 5.2.5's Step Functions executor fails an execution with "No such state None",
-# a race inside moto seen about once in 25-50 approval runs (cause not found yet); any other failure fails at once.
 test: bootstrap lint
-	$(VENV)/python -m pytest -n 2 --dist loadgroup -q --reruns 1 --only-rerun "No such state None"
+	$(VENV)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: bootstrap
 	$(VENV)/ruff check .
