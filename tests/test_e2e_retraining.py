@@ -160,16 +160,16 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
 
     path = run.states_entered()
     assert path[:7] == [
-        "CheckConcurrency",
-        "IsAnotherRunRunning",
+        "AcquireLock",
         "Train",
         "GetMetrics",
         "Gate",
         "DeployDecision",
+        "ConfirmLock",
         "CreateModel",
     ]
     assert path[7:11] == ["CreateEndpointConfig", "LookUpEndpoint", "CreateEndpoint", "StartWaiting"]
-    assert path[-3:] == ["EndpointReady", "NotifyDeployed", "Deployed"]
+    assert path[-4:] == ["EndpointReady", "NotifyDeployed", "ReleaseLockBeforeDeployed", "Deployed"]
     assert "CountPoll" in path  # the endpoint was still Creating at the first look
     statuses = [o["EndpointStatus"] for o in run.task_outputs("DescribeEndpoint")]
     assert statuses[0] == "Creating" and statuses[-1] == "InService"
@@ -255,7 +255,7 @@ def test_training_failure_notifies_and_fails(workflow, first_hour):
 
     assert run.status == "FAILED"
     assert run.error == "RetrainingFailed"
-    assert run.states_entered() == ["CheckConcurrency", "IsAnotherRunRunning", "Train", "NotifyFailure", "Failed"]
+    assert run.states_entered() == ["AcquireLock", "Train", "NotifyFailure", "ReleaseLockBeforeFailed", "Failed"]
     [failure] = run.task_failures()
     assert failure["error"] == "States.TaskFailed"
     job = json.loads(failure["cause"])
@@ -291,7 +291,14 @@ def test_concurrent_run_is_skipped(workflow, first_hour):
     first = e2e.wait(workflow.sfn, earlier)
 
     assert later.status == "SUCCEEDED"
-    assert later.states_entered() == ["CheckConcurrency", "IsAnotherRunRunning", "SkipConcurrentRun"]
+    assert later.states_entered() == [
+        "AcquireLock",
+        "ReadLock",
+        "IsLockHeld",
+        "DescribeLockHolder",
+        "IsLockHolderRunning",
+        "SkipConcurrentRun",
+    ]
     assert later.output["status"] == "skipped"
     assert later.output["execution"] == later.arn.rsplit(":", 1)[1]
     assert workflow.mailbox.about(later, timeout=2) == []  # a skipped hour raises no alarm
@@ -317,7 +324,13 @@ def test_failed_update_rolls_back_and_is_reported(workflow, first_hour):
 
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
     assert "UpdateEndpoint" in run.states_entered()
-    assert run.states_entered()[-4:] == ["EndpointReady", "EndpointFailed", "NotifyFailure", "Failed"]
+    assert run.states_entered()[-5:] == [
+        "EndpointReady",
+        "EndpointFailed",
+        "NotifyFailure",
+        "ReleaseLockBeforeFailed",
+        "Failed",
+    ]
     endpoint = workflow.endpoint_state()
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == serving.output["endpoint_config"]  # rolled back
