@@ -82,19 +82,21 @@ def _started_before(execution: Any, cutoff: datetime.datetime) -> bool:
 
 
 def _hook_list_executions_lag(patch: Callable[[Any, str, Any], Any]) -> None:
-    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.models import PAGINATION_MODEL, StepFunctionBackend
+    from moto.utilities.paginator import paginate
 
-    original = StepFunctionBackend.list_executions
+    # moto's method is wrapped by its paginator: filter the full list, then paginate it again, as moto does.
+    unpaginated = StepFunctionBackend.list_executions.__wrapped__
 
     def list_executions(self, state_machine_arn, status_filter=None):
-        executions = original(self, state_machine_arn, status_filter)
+        executions = unpaginated(self, state_machine_arn, status_filter)
         seconds = _SETTINGS["list_executions_lag_seconds"]
         if seconds <= 0:
             return executions
         cutoff = datetime.datetime.now(tz=datetime.timezone.utc) - datetime.timedelta(seconds=seconds)
         return [e for e in executions if _started_before(e, cutoff)]
 
-    patch(StepFunctionBackend, "list_executions", list_executions)
+    patch(StepFunctionBackend, "list_executions", paginate(pagination_model=PAGINATION_MODEL)(list_executions))
 
 
 _WRITE_LOCK = threading.Lock()
