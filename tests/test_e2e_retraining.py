@@ -217,7 +217,7 @@ def test_worse_candidate_is_rejected_and_nothing_deployed(workflow, first_hour, 
     assert run.output["decision"]["deploy"] is False
     assert run.output["decision"]["metric_value"] == pytest.approx(1 - wrong / VALIDATION_ROWS)
     assert why in run.output["decision"]["reason"]
-    assert run.states_entered()[-3:] == ["DeployDecision", "NotifyRejected", "Rejected"]
+    assert run.states_entered()[-4:] == ["DeployDecision", "NotifyRejected", "ReleaseLockBeforeRejected", "Rejected"]
     assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(run.states_entered())
 
     assert workflow.inventory() == before  # no model, no endpoint config
