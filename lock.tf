@@ -3,9 +3,11 @@
 # workflow of this module that deploys to one endpoint excludes the others. The pattern is AWS's "Controlling
 # concurrency in distributed systems with Step Functions and DynamoDB" sample: conditional writes are atomic, and a
 # strongly consistent GetItem sees every completed write, where ListExecutions is eventually consistent.
+# The item "serving#<endpoint>" records the build (execution start) of the commit the approved-deployment workflow
+# last deployed there (definitions/approved_deployment.asl.json.tftpl, RecordDeployment).
 
 locals {
-  create_lock_table = local.create_retraining
+  create_lock_table = local.create_retraining || local.create_approved_deployment
   lock_table_name   = "${var.name_prefix}-endpoint-locks"
   lock_table_arn    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lock_table_name}"
 

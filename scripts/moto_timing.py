@@ -17,6 +17,10 @@ conditional_writes_atomic  ``DynamoDBBackend.put_item/update_item/delete_item``:
                            ("Condition expressions", DynamoDB Developer Guide: the write succeeds only if the
                            condition holds when it is applied); moto's threaded server
                            checks and writes without a lock, so two same-instant writers could both win.
+execution_start_time       ``ExecutionWorker._get_evaluation_environment``: ``$$.Execution.StartTime`` is an ISO 8601
+                           string, as in AWS ("Accessing the Context object", Step Functions Developer Guide:
+                           ``"StartTime": "2019-03-26T20:14:13.192Z"``); moto puts a datetime there, which a Task
+                           cannot send (e.g. a DynamoDB attribute value fails with "not JSON serializable").
 =========================  ==================================================================================
 
 The lag defaults to ``DEFAULT_LIST_EXECUTIONS_LAG_SECONDS`` (1 s): long enough that an execution never sees
@@ -69,6 +73,7 @@ def install(state: Any, patch_until_uninstall: Callable[[Any, Any, str, Any], An
 
     _hook_list_executions_lag(patch)
     _hook_conditional_writes_atomic(patch)
+    _hook_execution_start_time(patch)
     state.undo.append(lambda: _SETTINGS.__setitem__("list_executions_lag_seconds", DEFAULT_LIST_EXECUTIONS_LAG_SECONDS))
 
 
@@ -113,6 +118,28 @@ def _hook_conditional_writes_atomic(patch: Callable[[Any, str, Any], Any]) -> No
                 return _original(self, *args, **kwargs)
 
         patch(DynamoDBBackend, name, atomic)
+
+
+def aws_timestamp(value: datetime.datetime) -> str:
+    """A timestamp as Step Functions writes it in the Context object: UTC, milliseconds, ``Z``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _hook_execution_start_time(patch: Callable[[Any, str, Any], Any]) -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+
+    def _get_evaluation_environment(self):
+        env = original(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        if isinstance(execution.get("StartTime"), datetime.datetime):
+            execution["StartTime"] = aws_timestamp(execution["StartTime"])
+        return env
+
+    patch(ExecutionWorker, "_get_evaluation_environment", _get_evaluation_environment)
 
 
 def start_together(sfn: Any, state_machine_arn: str, inputs: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ Plan tests assert the states and IAM; the e2e tests apply examples/hourly_retrai
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,40 @@ def test_lock_table_is_encrypted_with_the_given_key(tf_fixture):
     assert table["server_side_encryption"] == [{"enabled": True, "kms_key_arn": key}]
 
 
+def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_one(tf_fixture):
+    plan = tf_fixture("approved_deployment").plan()
+    asl = h.definitions(plan)["churn-approved-deployment"]
+    states = asl["States"]
+    assert states["RequestApproval"]["Next"] == "RecordDeployment"
+    record = states["RecordDeployment"]
+    assert record["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    params = record["Parameters"]
+    assert params["TableName"] == "churn-endpoint-locks"
+    endpoint = plan.outputs["approved_deployment_endpoint_name"]
+    assert params["Key"] == {"lock_key": {"S": f"serving#{endpoint}"}}
+    assert params["ConditionExpression"] == (
+        "attribute_not_exists(built_at) OR built_at < :mine OR recorded_by = :self"
+    )
+    assert params["ExpressionAttributeValues"][":mine"] == {"S.$": "$$.Execution.StartTime"}
+    assert params["ExpressionAttributeValues"][":self"] == {"S.$": "$$.Execution.Id"}
+    assert record["Next"] == "CreateEndpointConfig"
+    assert record["Catch"][0]["ErrorEquals"] == ["DynamoDB.ConditionalCheckFailedException"]
+    assert record["Catch"][0]["Next"] == "NotifySuperseded"
+    assert states["NotifySuperseded"]["Next"] == "Superseded"
+    assert states["Superseded"]["Parameters"]["status"] == "superseded" and states["Superseded"]["End"] is True
+    # Nothing touches the endpoint before the record.
+    assert not {"CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(
+        h.shortest_path(asl, "RecordDeployment")
+    )
+    [policy] = [
+        p
+        for a, p in h.policies(plan).items()
+        if a.endswith("approved_deployment_iam[0].aws_iam_role_policy.state_machine[0]")
+    ]
+    by_sid = {s["Sid"]: s for s in h.statements(policy)}
+    assert by_sid["EndpointLock"]["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/churn-endpoint-locks"]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The emulator's timing hooks (scripts/moto_timing.py)
 # ---------------------------------------------------------------------------------------------------------------------
@@ -203,6 +238,16 @@ def test_list_executions_lags_behind_a_start_describe_does_not(workflow):
         assert sfn.describe_execution(executionArn=run.arn)["status"] == "SUCCEEDED"
     with moto_timing.lag(0):
         assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [run.arn]
+
+
+def test_execution_start_time_is_an_iso_string_as_in_aws(workflow):
+    definition = {
+        "StartAt": "Pass",
+        "States": {"Pass": {"Type": "Pass", "Parameters": {"started.$": "$$.Execution.StartTime"}, "End": True}},
+    }
+    run = e2e.run(workflow.sfn, e2e.state_machine(workflow.sfn, definition))
+    assert run.status == "SUCCEEDED", run.cause
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", run.output["started"]), run.output
 
 
 def test_conditional_writes_are_atomic_under_same_instant_writers(workflow):
