@@ -152,6 +152,8 @@ locals {
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all
+    lock_table_name               = local.lock_table_name
+    lock_retry                    = local.lock_retry
   } : null
   # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
   approved_deployment_main = local.create_approved_deployment ? jsondecode(templatefile("${path.module}/definitions/approved_deployment.asl.json.tftpl", local.approved_deployment_template_vars)) : null
@@ -225,6 +227,7 @@ module "approved_deployment_iam" {
   endpoint_names            = [local.cd_endpoint_name]
   lambda_function_arns      = values(local.cd_function_arns)
   sns_topic_arns            = [local.notifications_topic_arn]
+  lock_table_arns           = [local.lock_table_arn]
 }
 
 module "approval_responder_iam" {
@@ -355,7 +358,7 @@ module "approved_deployment_state_machine" {
 
   # Step Functions checks the role's permissions (the .sync managed rules) when it creates the machine, and the
   # definition names the functions and the topic by ARN.
-  depends_on = [module.approved_deployment_iam, module.approved_deployment_functions, module.notifications, module.approved_deployment_ecr]
+  depends_on = [module.approved_deployment_iam, module.approved_deployment_functions, module.notifications, module.approved_deployment_ecr, aws_dynamodb_table.locks]
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

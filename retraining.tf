@@ -132,6 +132,9 @@ locals {
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all
+    lock_table_name               = local.lock_table_name
+    lock_key                      = local.endpoint_name
+    lock_retry                    = local.lock_retry
   } : null
   # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
   retraining_main = local.create_retraining ? jsondecode(templatefile("${path.module}/definitions/retraining.asl.json.tftpl", local.retraining_template_vars)) : null
@@ -184,6 +187,7 @@ module "iam" {
   glue_job_names            = var.glue_job_name == null ? [] : [var.glue_job_name]
   lambda_function_arns      = values(local.retraining_function_arns)
   sns_topic_arns            = [local.notifications_topic_arn]
+  lock_table_arns           = [local.lock_table_arn]
 }
 
 module "retraining_functions" {
@@ -212,7 +216,7 @@ module "retraining_state_machine" {
 
   # Step Functions checks the role's permissions (e.g. the .sync managed rules) when it creates the machine, and
   # the definition names the functions and the topic by ARN.
-  depends_on = [module.iam, module.retraining_functions, module.notifications, module.ecr_repository]
+  depends_on = [module.iam, module.retraining_functions, module.notifications, module.ecr_repository, aws_dynamodb_table.locks]
 }
 
 module "retraining_schedule" {

@@ -58,6 +58,8 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        statement whose condition fails as a Deny, so the artifact bucket's TLS-only statement
                        denied every object read and write. The request's own keys (e.g. the SSE-KMS header)
                        are not in the context: with ``kms_key_arn`` set, uploads stay denied.
+timing                 scripts/moto_timing.py: ListExecutions lists an execution only some time after its start
+                       (eventually consistent, as AWS documents); DynamoDB conditional writes are atomic.
 lambda_handlers        ``LambdaFunction._invoke_lambda``: runs the function's deployed code (the zip it was
                        created with, its Handler and Environment) in-process, instead of in Docker, which is
                        not available here (moto without Docker answers every invoke with an error). So
@@ -194,6 +196,7 @@ def install(
             _hook_sagemaker_endpoints(state)
             _hook_s3_policy_conditions(state)
             _hook_lambda_handlers(state)
+            importlib.import_module("scripts.moto_timing").install(state, _patch)
         except BaseException:
             _undo(state)
             raise

@@ -68,7 +68,7 @@ def test_resource_counts(plan):
         "aws_lambda_function": 4,  # input, approval request, approval responder, inference
         "aws_cloudwatch_log_group": 7,  # 4 functions, state machine, API access log, CodeBuild
         "aws_sfn_state_machine": 1,
-        "aws_dynamodb_table": 1,
+        "aws_dynamodb_table": 2,  # approval records, endpoint locks (the deployed build)
         "aws_secretsmanager_secret": 1,
         "aws_apigatewayv2_api": 1,
         "aws_apigatewayv2_integration": 2,
@@ -83,9 +83,11 @@ def test_resource_counts(plan):
 
 
 def test_workflow_is_off_by_default(tf_fixture):
-    counts = h.counts_by_type(tf_fixture("root").plan())
-    for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_apigatewayv2_api", "aws_dynamodb_table"):
+    plan = tf_fixture("root").plan()
+    counts = h.counts_by_type(plan)
+    for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_apigatewayv2_api"):
         assert rtype not in counts
+    assert list(h.of_type(plan, "aws_dynamodb_table")) == ["module.this.aws_dynamodb_table.locks[0]"]  # retraining
     assert counts["aws_sfn_state_machine"] == 1  # the retraining workflow only
 
 
@@ -165,6 +167,7 @@ def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
         "CreateModel",
         "ScoreTestSet",
         "RequestApproval",
+        "RecordDeployment",
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "CanUpdateEndpoint",

@@ -78,7 +78,7 @@ def test_its_summary_shows_every_path(ran):
 def test_it_shows_states_as_they_run_and_checks_outcomes(ran):
     done, _, _ = ran
     out = done.stdout
-    for state in ("CheckConcurrency", "Train", "Gate", "NotifyRejected", "RunModels", "RequestApproval", "Deployed"):
+    for state in ("AcquireLock", "Train", "Gate", "NotifyRejected", "RunModels", "RequestApproval", "Deployed"):
         assert re.search(rf"^\s+\d+\.\ds  {state}$", out, re.M), state
     assert re.search(r"^\s+\| +\d+\.\ds  RunInference$", out, re.M)  # the Map's child executions, indented
     assert "GET  (the approver opens the link) -> 200 'Approve this deployment?'" in out

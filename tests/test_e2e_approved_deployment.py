@@ -223,7 +223,7 @@ def test_the_confirmed_approval_deploys(workflow, approved):
 
     assert run.status == "SUCCEEDED", (run.error, run.cause, run.states_entered())
     path = run.states_entered()
-    assert path[:14] == [
+    assert path[:15] == [
         "ValidateInput",
         "PrepareRun",
         "CheckEndpoint",  # no endpoint yet: training may go on, the endpoint will be created
@@ -233,6 +233,7 @@ def test_the_confirmed_approval_deploys(workflow, approved):
         "CreateModel",
         "ScoreTestSet",
         "RequestApproval",
+        "RecordDeployment",
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "LookUpEndpointNotFound",
@@ -461,3 +462,33 @@ def test_a_failed_endpoint_is_notified_before_any_training(workflow, approved):
     assert after == jobs
     [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="run failed")
     assert f"Endpoint {workflow.endpoint} is Failed: it cannot take an update" in note.text
+
+
+def test_an_older_commit_approved_later_does_not_replace_a_newer_one(workflow, approved):
+    """Commit O is built (its run starts) before commit N; N is approved first and deploys; O, approved later, is
+    refused and notified, and N keeps serving (RecordDeployment orders deployments by the run's start)."""
+    older_commit = "1" * 40
+    newer_commit = "2" * 40
+    older = workflow.start(older_commit)
+    older_links = workflow.approval_mail(older)
+    newer = workflow.start(newer_commit)
+    newer_links = workflow.approval_mail(newer)
+    page = workflow.browser.open(newer_links["approve"])
+    workflow.browser.submit(page, newer_links["approve"], name="alice@example.com", comment="newer first")
+    newer_run = e2e.wait(workflow.sfn, newer, timeout=60)
+    assert newer_run.status == "SUCCEEDED" and newer_run.output["status"] == "deployed", newer_run.cause
+    serving = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)["EndpointConfigName"]
+
+    page = workflow.browser.open(older_links["approve"])
+    workflow.browser.submit(page, older_links["approve"], name="bob@example.com", comment="older, late")
+    older_run = e2e.wait(workflow.sfn, older, timeout=60)
+
+    assert older_run.status == "SUCCEEDED", (older_run.error, older_run.cause)
+    assert older_run.states_entered()[-4:] == ["RequestApproval", "RecordDeployment", "NotifySuperseded", "Superseded"]
+    assert older_run.output["status"] == "superseded" and older_run.output["commit_id"] == older_commit
+    assert [f["error"] for f in older_run.task_failures()] == ["DynamoDB.ConditionalCheckFailedException"]
+    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
+    assert endpoint["EndpointConfigName"] == serving
+    assert workflow.config_tags(serving)["sfn-ml:commit"] == newer_commit
+    [note] = workflow.mailbox.about(older.rsplit(":", 1)[1], subject="superseded by a newer commit")
+    assert f"Commit {older_commit} was approved but not deployed to {workflow.endpoint}" in note.text

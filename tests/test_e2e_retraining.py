@@ -159,9 +159,8 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
     assert "does not exist, so there is no champion" in out["decision"]["reason"]
 
     path = run.states_entered()
-    assert path[:11] == [
-        "CheckConcurrency",
-        "IsAnotherRunRunning",
+    assert path[:12] == [
+        "AcquireLock",
         "PrepareRun",
         "CheckEndpoint",
         "CheckEndpointNotFound",
@@ -170,16 +169,17 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
         "GetMetrics",
         "Gate",
         "DeployDecision",
+        "ConfirmLock",
         "CreateModel",
     ]
-    assert path[11:16] == [
+    assert path[12:17] == [
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "LookUpEndpointNotFound",
         "CreateEndpoint",
         "StartWaiting",
     ]
-    assert path[-3:] == ["EndpointReady", "NotifyDeployed", "Deployed"]
+    assert path[-4:] == ["EndpointReady", "NotifyDeployed", "ReleaseLockBeforeDeployed", "Deployed"]
     assert "CountPoll" in path  # the endpoint was still Creating at the first look
     statuses = [o["EndpointStatus"] for o in run.task_outputs("DescribeEndpoint")]
     assert statuses[0] == "Creating" and statuses[-1] == "InService"
@@ -229,7 +229,7 @@ def test_worse_candidate_is_rejected_and_nothing_deployed(workflow, first_hour, 
     assert run.output["decision"]["deploy"] is False
     assert run.output["decision"]["metric_value"] == pytest.approx(1 - wrong / VALIDATION_ROWS)
     assert why in run.output["decision"]["reason"]
-    assert run.states_entered()[-3:] == ["DeployDecision", "NotifyRejected", "Rejected"]
+    assert run.states_entered()[-4:] == ["DeployDecision", "NotifyRejected", "ReleaseLockBeforeRejected", "Rejected"]
     assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(run.states_entered())
 
     assert workflow.inventory() == before  # no model, no endpoint config
@@ -268,14 +268,14 @@ def test_training_failure_notifies_and_fails(workflow, first_hour):
     assert run.status == "FAILED"
     assert run.error == "RetrainingFailed"
     assert run.states_entered() == [
-        "CheckConcurrency",
-        "IsAnotherRunRunning",
+        "AcquireLock",
         "PrepareRun",
         "CheckEndpoint",
         "EndpointCanTakeUpdate",
         "EndpointChecked",
         "Train",
         "NotifyFailure",
+        "ReleaseLockBeforeFailed",
         "Failed",
     ]
     [failure] = run.task_failures()
@@ -313,7 +313,14 @@ def test_concurrent_run_is_skipped(workflow, first_hour):
     first = e2e.wait(workflow.sfn, earlier)
 
     assert later.status == "SUCCEEDED"
-    assert later.states_entered() == ["CheckConcurrency", "IsAnotherRunRunning", "SkipConcurrentRun"]
+    assert later.states_entered() == [
+        "AcquireLock",
+        "ReadLock",
+        "IsLockHeld",
+        "DescribeLockHolder",
+        "IsLockHolderRunning",
+        "SkipConcurrentRun",
+    ]
     assert later.output["status"] == "skipped"
     assert later.output["execution"] == later.arn.rsplit(":", 1)[1]
     assert workflow.mailbox.about(later, timeout=2) == []  # a skipped hour raises no alarm
@@ -339,7 +346,13 @@ def test_failed_update_rolls_back_and_is_reported(workflow, first_hour):
 
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
     assert "UpdateEndpoint" in run.states_entered()
-    assert run.states_entered()[-4:] == ["EndpointReady", "EndpointFailed", "NotifyFailure", "Failed"]
+    assert run.states_entered()[-5:] == [
+        "EndpointReady",
+        "EndpointFailed",
+        "NotifyFailure",
+        "ReleaseLockBeforeFailed",
+        "Failed",
+    ]
     endpoint = workflow.endpoint_state()
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == serving.output["endpoint_config"]  # rolled back

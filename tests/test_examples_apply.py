@@ -38,7 +38,7 @@ def test_state_machine_and_schedule_exist(applied, emulator):
     sfn = emulator.client("stepfunctions")
     machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
     definition = json.loads(machine["definition"])
-    assert definition["StartAt"] == "CheckConcurrency"
+    assert definition["StartAt"] == "AcquireLock"
     assert machine["roleArn"].endswith(":role/applytest-rt-states")
     events = emulator.client("events")
     rule = events.describe_rule(Name=out["schedule_rule_name"])

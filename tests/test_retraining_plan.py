@@ -48,6 +48,7 @@ def test_resource_counts(plan):
         "aws_cloudwatch_event_target": 1,
         "aws_sqs_queue": 1,
         "aws_sqs_queue_policy": 1,
+        "aws_dynamodb_table": 1,
     }
 
 
@@ -90,8 +91,7 @@ def test_every_transition_lands_on_a_state(asl):
 
 def test_deploy_path(asl):
     assert h.shortest_path(asl, "Deployed") == [
-        "CheckConcurrency",
-        "IsAnotherRunRunning",
+        "AcquireLock",
         "PrepareRun",
         "CheckEndpoint",
         "CheckEndpointNotFound",
@@ -100,6 +100,7 @@ def test_deploy_path(asl):
         "GetMetrics",
         "Gate",
         "DeployDecision",
+        "ConfirmLock",
         "CreateModel",
         "CreateEndpointConfig",
         "LookUpEndpoint",
@@ -110,6 +111,7 @@ def test_deploy_path(asl):
         "DescribeEndpoint",
         "EndpointReady",
         "NotifyDeployed",
+        "ReleaseLockBeforeDeployed",
         "Deployed",
     ]
     ready = asl["States"]["EndpointReady"]
@@ -161,31 +163,16 @@ def test_sagemaker_tasks_retry_only_transient_causes(asl):
 
 def test_rejected_candidate_creates_nothing(asl):
     path = h.shortest_path(asl, "Rejected")
-    assert path[-3:] == ["DeployDecision", "NotifyRejected", "Rejected"]
+    assert path[-4:] == ["DeployDecision", "NotifyRejected", "ReleaseLockBeforeRejected", "Rejected"]
     assert not {"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(path)
     decision = asl["States"]["DeployDecision"]
-    assert decision["Choices"] == [{"Variable": "$.decision.deploy", "BooleanEquals": True, "Next": "CreateModel"}]
+    assert decision["Choices"] == [{"Variable": "$.decision.deploy", "BooleanEquals": True, "Next": "ConfirmLock"}]
     assert decision["Default"] == "NotifyRejected"
 
 
 def test_concurrent_run_ends_cleanly(asl):
-    guard = asl["States"]["CheckConcurrency"]
-    assert guard["Resource"] == "arn:aws:states:::aws-sdk:sfn:listExecutions"
-    assert guard["Parameters"] == {
-        "StateMachineArn.$": "$$.StateMachine.Id",
-        "StatusFilter": "RUNNING",
-        "MaxResults": 1000,
-    }
-    # ListExecutions answers newest first: the last one is the oldest running, and only that one goes on
-    assert guard["ResultSelector"]["oldest_running.$"] == (
-        "States.ArrayGetItem($.Executions, States.MathAdd(States.ArrayLength($.Executions), -1))"
-    )
-    assert guard["ResultSelector"]["self.$"] == "$$.Execution.Id"
-    choice = asl["States"]["IsAnotherRunRunning"]["Choices"][0]
-    assert choice == {
-        "Not": {"Variable": "$.guard.oldest_running.ExecutionArn", "StringEqualsPath": "$.guard.self"},
-        "Next": "SkipConcurrentRun",
-    }
+    # The guard's states in detail: tests/test_concurrency_guard.py.
+    assert asl["StartAt"] == "AcquireLock"
     skip = asl["States"]["SkipConcurrentRun"]
     assert skip["Type"] == "Pass" and skip["End"] is True and skip["Parameters"]["status"] == "skipped"
 
@@ -247,9 +234,12 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
                 "Glue.ConcurrentRunsExceededException",
             } & set(r["ErrorEquals"]), name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
-        assert targets == ({"Failed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
-    assert asl["States"]["CheckConcurrency"]["Retry"][0]["MaxAttempts"] <= 3
-    assert asl["States"]["NotifyFailure"]["Next"] == "Failed"
+        if name.startswith("ReleaseLockBefore"):  # a failed release still ends the run the way it was ending
+            assert targets == {name.removeprefix("ReleaseLockBefore")}, name
+        else:
+            assert targets == ({"ReleaseLockBeforeFailed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
+    assert asl["States"]["NotifyFailure"]["Next"] == "ReleaseLockBeforeFailed"
+    assert asl["States"]["ReleaseLockBeforeFailed"]["Next"] == "Failed"
     assert asl["States"]["Failed"]["Type"] == "Fail"
 
 
@@ -270,7 +260,8 @@ def test_glue_step_only_when_a_job_is_named(root, asl):
     assert etl["Parameters"]["JobName"] == "prepare-churn"
     assert etl["Parameters"]["Arguments"] == {"--sfn_execution.$": "$$.Execution.Name"}
     # the endpoint is checked first, so no ETL runs for an endpoint that cannot take an update
-    assert with_glue["States"]["IsAnotherRunRunning"]["Default"] == "PrepareRun"
+    assert with_glue["States"]["AcquireLock"]["Next"] == "PrepareRun"
+    assert with_glue["States"]["TakeOverLock"]["Next"] == "PrepareRun"
     assert with_glue["States"]["EndpointChecked"]["Next"] == "RunEtl"
     assert etl["Next"] == "Train"
 
@@ -324,9 +315,11 @@ def test_state_machine_policy_is_least_privilege(plan):
         for suffix in ("", ":*")
     }
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
-    assert by_sid["ConcurrencyGuard"]["Resource"] == [
-        "arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"
+    assert by_sid["DescribeLockHolder"]["Action"] == ["states:DescribeExecution"]
+    assert by_sid["DescribeLockHolder"]["Resource"] == [
+        "arn:aws:states:us-east-1:123456789012:execution:churn-retraining:*"
     ]
+    assert by_sid["EndpointLock"]["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/churn-endpoint-locks"]
     assert "GlueJobs" not in by_sid
     # PassRole appears nowhere else
     assert [s["Sid"] for s in stmts if "iam:PassRole" in s["Action"]] == ["PassSageMakerRole"]

@@ -317,9 +317,20 @@ data "aws_iam_policy_document" "state_machine" {
   dynamic "statement" {
     for_each = var.state_machine_name == null ? [] : [true]
     content {
-      sid       = "ConcurrencyGuard"
-      actions   = ["states:ListExecutions"]
-      resources = ["${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${var.state_machine_name}"]
+      sid = "DescribeLockHolder"
+      # The concurrency guard asks whether the execution holding the endpoint's lock still runs (DescribeExecution
+      # is authorized on the execution ARN, "Actions, resources, and condition keys for AWS Step Functions").
+      actions   = ["states:DescribeExecution"]
+      resources = ["${local.arn_prefix}:states:${var.region}:${var.account_id}:execution:${var.state_machine_name}:*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.lock_table_arns) > 0 ? [true] : []
+    content {
+      sid       = "EndpointLock"
+      actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = var.lock_table_arns
     }
   }
 

@@ -161,7 +161,7 @@ variable "create_state_machine_role" {
 
 variable "state_machine_name" {
   type        = string
-  description = "Name of the state machine that assumes the role; it may list its own executions (concurrency guard)."
+  description = "Name of the state machine that assumes the role; it may describe its own executions (the holder of an endpoint lock)."
   default     = null
 }
 
@@ -197,6 +197,12 @@ variable "lambda_function_arns" {
 variable "sns_topic_arns" {
   type        = list(string)
   description = "SNS topics the state machine publishes notifications to."
+  default     = []
+}
+
+variable "lock_table_arns" {
+  type        = list(string)
+  description = "DynamoDB tables of endpoint locks the state machine acquires (PutItem, UpdateItem), reads (GetItem) and releases (DeleteItem)."
   default     = []
 }
 
