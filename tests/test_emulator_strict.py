@@ -1,0 +1,59 @@
+"""The emulator fails where AWS fails (issue 8, section 1): each test shows a hook refusing what AWS refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts import moto_extensions
+from tests import e2e_support as e2e
+from tests.test_moto_extensions import BUILTIN_IMAGE, IMAGE, metrics, train, training_request
+
+# The emulator and the data set of tests/test_moto_extensions.py (module-scoped fixtures, one emulator per module).
+from tests.test_moto_extensions import bucket, clients, emu, sagemaker  # noqa: F401
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Metrics as SageMaker emits them
+# ---------------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("uri", "builtin"),
+    [
+        ("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", True),
+        ("246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1", True),
+        ("382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1", True),
+        # the registry of another region: not that region's SageMaker registry
+        ("683313688378.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1", False),
+        # a copy of the built-in image in a user's ECR is a custom image
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", False),
+        ("my-registry.example/xgboost:1", False),
+        ("", False),
+    ],
+)
+def test_builtin_algorithm_images_are_only_those_of_sagemakers_registries(uri, builtin):
+    assert moto_extensions.is_builtin_algorithm_image(uri) is builtin
+
+
+def test_custom_image_without_metric_definitions_reports_no_metric(sagemaker, bucket):  # noqa: F811
+    job = train(sagemaker, bucket, image=IMAGE)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert metrics(job) == {}
+
+
+def test_custom_image_reports_what_its_metric_definitions_match(sagemaker, bucket):  # noqa: F811
+    name = e2e.unique("job")
+    request = training_request(bucket, name, image=IMAGE)
+    request["AlgorithmSpecification"]["MetricDefinitions"] = [
+        {"Name": "validation:accuracy", "Regex": r"validation-accuracy:([0-9.]+)"},
+        {"Name": "never", "Regex": r"no-such-line:([0-9.]+)"},
+    ]
+    sagemaker.create_training_job(**request)
+    job = e2e.poll(
+        lambda: sagemaker.describe_training_job(TrainingJobName=name), "TrainingJobStatus", {"Completed", "Failed"}
+    )
+    assert metrics(job) == {"validation:accuracy": pytest.approx(0.9)}  # a definition that matches nothing: absent
+
+
+def test_builtin_image_reports_only_its_documented_metrics(sagemaker, bucket):  # noqa: F811
+    job = train(sagemaker, bucket, image=BUILTIN_IMAGE)
+    assert set(metrics(job)) <= moto_extensions.BUILTIN_ALGORITHM_METRICS
+    assert metrics(job)["validation:accuracy"] == pytest.approx(0.9)
