@@ -6,10 +6,17 @@ import pytest
 
 from scripts import moto_extensions
 from tests import e2e_support as e2e
-from tests.test_moto_extensions import BUILTIN_IMAGE, IMAGE, metrics, train, training_request
-
-# The emulator and the data set of tests/test_moto_extensions.py (module-scoped fixtures, one emulator per module).
-from tests.test_moto_extensions import bucket, clients, emu, sagemaker  # noqa: F401
+from tests.test_moto_extensions import (  # noqa: F401  (module-scoped fixtures)
+    BUILTIN_IMAGE,
+    IMAGE,
+    bucket,
+    clients,
+    emu,
+    metrics,
+    sagemaker,
+    train,
+    training_request,
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
