@@ -14,6 +14,7 @@ from tests.test_moto_extensions import (  # noqa: F401  (module-scoped fixtures)
     emu,
     metrics,
     sagemaker,
+    sfn,
     train,
     training_request,
 )
@@ -64,3 +65,47 @@ def test_builtin_image_reports_only_its_documented_metrics(sagemaker, bucket):  
     job = train(sagemaker, bucket, image=BUILTIN_IMAGE)
     assert set(metrics(job)) <= moto_extensions.BUILTIN_ALGORITHM_METRICS
     assert metrics(job)["validation:accuracy"] == pytest.approx(0.9)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Error names as Step Functions reports them ("Handling errors in Step Functions"; "AWS SDK service integrations":
+# <Service>.<Name>Exception for modeled errors, the service's base exception for the others; "Handle Lambda service
+# exceptions": Lambda.<Name>Exception; the SageMaker optimized integration: SageMaker.AmazonSageMakerException)
+# ---------------------------------------------------------------------------------------------------------------------
+def failed_task(sfn, resource: str, parameters: dict) -> e2e.Execution:  # noqa: F811
+    execution = e2e.run(sfn, e2e.state_machine(sfn, e2e.one_task(resource, parameters)))
+    assert execution.status == "FAILED"
+    return execution
+
+
+def test_aws_sdk_sagemaker_unmodeled_error_is_the_base_exception_with_the_detail_in_cause(sfn):  # noqa: F811
+    # DescribeEndpoint of a missing endpoint answers ValidationException, which SageMaker's API does not model.
+    out = failed_task(sfn, "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint", {"EndpointName": "missing"})
+    assert out.error == "SageMaker.SageMakerException"
+    assert "Could not find endpoint" in out.cause and "Service: SageMaker" in out.cause
+
+
+def test_aws_sdk_sfn_modeled_error_keeps_its_name(sfn):  # noqa: F811
+    arn = "arn:aws:states:us-east-1:123456789012:execution:missing:missing"
+    out = failed_task(sfn, "arn:aws:states:::aws-sdk:sfn:describeExecution", {"ExecutionArn": arn})
+    assert out.error == "Sfn.ExecutionDoesNotExistException"
+    assert "Service: Sfn" in out.cause
+
+
+def test_optimized_sagemaker_unmodeled_error_is_amazon_sagemaker_exception(sfn):  # noqa: F811
+    name = e2e.unique("model")
+    params = {
+        "ModelName": name,
+        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/sm",
+        "PrimaryContainer": {"Image": IMAGE},
+    }
+    e2e.run(sfn, e2e.state_machine(sfn, e2e.one_task("arn:aws:states:::sagemaker:createModel", params)))
+    out = failed_task(sfn, "arn:aws:states:::sagemaker:createModel", params)  # the name exists: ValidationException
+    assert out.error == "SageMaker.AmazonSageMakerException"
+    assert "Error Code: ValidationException" in out.cause and "Cannot create already existing model" in out.cause
+
+
+def test_lambda_invoke_modeled_error_is_named_by_lambda(sfn):  # noqa: F811
+    out = failed_task(sfn, "arn:aws:states:::lambda:invoke", {"FunctionName": "missing", "Payload": {}})
+    assert out.error == "Lambda.ResourceNotFoundException"
+    assert "Error Code: ResourceNotFoundException" in out.cause
