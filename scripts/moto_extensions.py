@@ -46,6 +46,12 @@ sagemaker_jobs         ``SageMakerModelBackend.create_{training,processing,trans
                        on the data in the emulated S3, then ``Completed`` with its model artifact and
                        FinalMetricDataList, or ``Failed`` with a FailureReason (moto: ``Completed`` at once,
                        metric ``train:progress = 100``). Job names must be unique, as in AWS.
+sagemaker_metrics      (part of sagemaker_jobs) FinalMetricDataList comes ONLY from the job's
+                       ``AlgorithmSpecification.MetricDefinitions`` regexes over its log lines; without them only
+                       a built-in algorithm image (``is_builtin_algorithm_image``: SageMaker's own registry
+                       accounts, "Docker Registry Paths and Example Code") publishes its documented metrics
+                       (``BUILTIN_ALGORITHM_METRICS``, "Evaluation Metrics Computed by the XGBoost Algorithm");
+                       a custom image (any image in a user's ECR) publishes nothing ("Define Training Metrics").
 sagemaker_endpoints    ``SageMakerModelBackend``: UpdateEndpoint (missing in moto); endpoints go
                        ``Creating``/``Updating`` -> ``InService`` after ``endpoint_transition_seconds`` (moto:
                        ``InService`` at once); an endpoint whose model data is missing in S3 ends ``Failed``
@@ -714,6 +720,56 @@ def _metrics_from_logs(definitions: list[dict[str, str]], lines: list[str]) -> d
     return metrics
 
 
+# SageMaker's own registries: the accounts that serve the built-in algorithm images, per region. AWS documents
+# them in "Docker Registry Paths and Example Code" (SageMaker Developer Guide, dg-ecr-paths), one page per region;
+# the XGBoost (and scikit-learn) images come from one account per region, the first-party algorithms (linear-learner,
+# k-means, ...) from another. A region missing here is simply not treated as built-in (the emulator is then stricter).
+BUILTIN_ALGORITHM_REGISTRIES: dict[str, frozenset[str]] = {
+    "us-east-1": frozenset({"683313688378", "382416733822"}),
+    "us-east-2": frozenset({"257758044811", "404615174143"}),
+    "us-west-1": frozenset({"746614075791", "632365934929"}),
+    "us-west-2": frozenset({"246618743249", "174872318107"}),
+    "eu-west-1": frozenset({"141502667606", "438346466558"}),
+    "eu-central-1": frozenset({"492215442770", "664544806723"}),
+    "ap-southeast-2": frozenset({"783357654285", "712309505854"}),
+}
+
+# The metrics the built-in XGBoost algorithm computes and publishes without MetricDefinitions ("Evaluation Metrics
+# Computed by the XGBoost Algorithm", SageMaker Developer Guide, xgboost-tuning): ``<channel>:<eval_metric>`` for the
+# train and validation channels.
+BUILTIN_ALGORITHM_METRICS: frozenset[str] = frozenset(
+    f"{channel}:{metric}"
+    for channel in ("train", "validation")
+    for metric in (
+        "accuracy", "auc", "aucpr", "error", "f1", "logloss", "mae", "map", "merror", "mlogloss", "mse", "ndcg", "rmse"
+    )
+)  # fmt: skip
+
+_ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
+
+
+def is_builtin_algorithm_image(uri: str) -> bool:
+    """True for an image in SageMaker's own registry of its region (a built-in algorithm), False for any other image.
+
+    Any image in a user's ECR, even a copy of a built-in one, is a custom image: it publishes no metric to
+    FinalMetricDataList without MetricDefinitions (SageMaker Developer Guide, "Define Training Metrics").
+    """
+    match = _ECR_IMAGE.match(uri or "")
+    return bool(match) and match.group(1) in BUILTIN_ALGORITHM_REGISTRIES.get(match.group(2), frozenset())
+
+
+def _job_metrics(
+    image: str, definitions: list[dict[str, str]] | None, lines: list[str], reported: dict[str, float]
+) -> dict[str, float]:
+    """FinalMetricDataList as SageMaker fills it: from MetricDefinitions over the log lines when the job has them;
+    without them, only a built-in algorithm image publishes (its documented metrics); a custom image, nothing."""
+    if definitions:
+        return _metrics_from_logs(definitions, lines)
+    if is_builtin_algorithm_image(image):
+        return {name: value for name, value in reported.items() if name in BUILTIN_ALGORITHM_METRICS}
+    return {}
+
+
 def _pack_model(model_dir: Path) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
@@ -756,9 +812,7 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
             run.model_dir.mkdir(parents=True, exist_ok=True)
             bucket, key = _split_s3(artifact)
             s3.put_object(Bucket=bucket, Key=key, Body=_pack_model(run.model_dir))
-        metrics = (
-            _metrics_from_logs(requested_metric_definitions, log.lines) if requested_metric_definitions else reported
-        )
+        metrics = _job_metrics(image, requested_metric_definitions, log.lines, reported)
         now = _utcnow()
         job.final_metric_data_list = [
             {"MetricName": name, "Value": float(value), "Timestamp": now} for name, value in metrics.items()

@@ -18,6 +18,9 @@ from tests import e2e_support as e2e
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-test"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/test-training:v1"
+# A built-in algorithm image (SageMaker's XGBoost registry in us-east-1): it publishes its metrics without
+# MetricDefinitions; the custom IMAGE publishes none (see tests/test_emulator_strict.py).
+BUILTIN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 TRANSITION_SECONDS = 1.0
 
 
@@ -264,7 +267,7 @@ def test_unconditional_deny_still_denies(clients):
 # ---------------------------------------------------------------------------------------------------------------------
 def test_training_job_reports_the_validation_metric_it_measured(clients, sagemaker, bucket):
     name = e2e.unique("job")
-    sagemaker.create_training_job(**training_request(bucket, name))
+    sagemaker.create_training_job(**training_request(bucket, name, image=BUILTIN_IMAGE))
     started = sagemaker.describe_training_job(TrainingJobName=name)
     assert started["TrainingJobStatus"] == "InProgress"
     assert "FinalMetricDataList" not in started and "ModelArtifacts" not in started
@@ -296,8 +299,8 @@ def test_training_job_reports_the_validation_metric_it_measured(clients, sagemak
 
 
 def test_hyperparameters_select_a_weaker_candidate(sagemaker, bucket):
-    strong = train(sagemaker, bucket, algorithm="logistic_regression")
-    weak = train(sagemaker, bucket, algorithm="baseline")
+    strong = train(sagemaker, bucket, image=BUILTIN_IMAGE, algorithm="logistic_regression")
+    weak = train(sagemaker, bucket, image=BUILTIN_IMAGE, algorithm="baseline")
     assert metrics(strong)["validation:accuracy"] == pytest.approx(0.9)
     assert metrics(weak)["validation:accuracy"] == pytest.approx(1 / 3)  # the most frequent class, of three
 
@@ -356,7 +359,8 @@ def test_registered_container_is_chosen_by_image(sagemaker, bucket):
 
 def test_training_sync_output_is_the_describe_training_job_response(sfn, bucket):
     name = e2e.unique("job")
-    definition = e2e.one_task("arn:aws:states:::sagemaker:createTrainingJob.sync", training_request(bucket, name))
+    request = training_request(bucket, name, image=BUILTIN_IMAGE)
+    definition = e2e.one_task("arn:aws:states:::sagemaker:createTrainingJob.sync", request)
     execution = e2e.run(sfn, e2e.state_machine(sfn, definition))
     assert execution.status == "SUCCEEDED", execution.cause
     out = execution.output

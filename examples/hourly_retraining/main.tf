@@ -30,6 +30,13 @@ module "ml_workflows" {
     max_depth = "5"
     eta       = "0.2"
   }
+  # The image is a custom one (in the created ECR repository): SageMaker publishes its metrics only through
+  # definitions whose regexes match its log lines (the stand-in prints XGBoost-style
+  # "[9]#011train-accuracy:1.00000#011...#011validation-accuracy:0.93333#011validation-error:0.06667").
+  training_metric_definitions = [
+    { name = "validation:accuracy", regex = "validation-accuracy:([0-9.]+)" },
+    { name = "validation:error", regex = "validation-error:([0-9.]+)" },
+  ]
   metric_name           = "validation:accuracy"
   metric_goal           = "maximize"
   metric_threshold      = 0.9
