@@ -13,6 +13,9 @@ executor_on            ``default_user_config["stepfunctions"]["execute_state_mac
                        unless ``install(..., execute_state_machines=False)``.
 execution_names        ``StepFunctionsParserBackend.start_execution``: an execution started without a name
                        gets a UUID, as in AWS (moto names it ``None``, so ``$$.Execution.Name`` is null).
+program_state_read     ``Program._get_state``: an execution ended by another thread (StopExecution, execution
+                       timeout) between the program loop's two reads of its state ends ABORTED / TIMED_OUT, as
+                       in AWS, not FAILED with "No such state None" (moto's race).
 task_failure_cause     ``StepFunctionResponse.send_task_failure``: passes the request's ``cause`` on to the executing
                        backend (moto reads only ``error`` and drops it), so a Catch of a callback task sees
                        ``{"Error": ..., "Cause": ...}`` and a Fail state's ``CausePath`` finds it, as in AWS.
@@ -192,6 +195,7 @@ def install(
             if execute_state_machines:
                 _hook_executor_on(state)
             _hook_execution_names(state)
+            _hook_program_state_read(state)
             _hook_task_failure_cause(state)
             _hook_map_run_events(state)
             _hook_jsonpath_definite(state)
@@ -326,6 +330,37 @@ def _hook_execution_names(state: _Installed) -> None:
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     _patch(state, StepFunctionsParserBackend, "start_execution", start_execution)
+
+
+def _hook_program_state_read(state: _Installed) -> None:
+    """moto's program loop reads the program state twice: ``while env.is_running(): _get_state(env.next_state_name)``.
+
+    Another thread may end the program between the two reads (StopExecution -> ``set_stop``, the execution timeout ->
+    ``set_timed_out``); the second read then yields ``None``, ``_get_state`` raises "No such state None", and the
+    loop's ``except`` overwrites the real outcome (ABORTED, TIMED_OUT) with a States.Runtime failure. AWS ends such an
+    execution with the outcome that ended it (StopExecution: status ABORTED, ExecutionAborted event;
+    https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html). Fix: a ``None`` name
+    (only returned once the state is no longer ProgramRunning, and it never runs again) maps to a state that does
+    nothing, so the loop re-checks ``is_running()``, exits, and reports the state the other thread set. Not a leniency:
+    a missing *named* state still raises, and the execution still ends the way the other thread ended it.
+    """
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    original = Program._get_state
+
+    class _ProgramLeftRunning:
+        def eval(self, env: Any) -> None:
+            return None
+
+    def _get_state(self, state_name):
+        if state_name is None:
+            # Logged so that a run that ever takes this path can be told apart (see the docstring).
+            LOG.warning("program loop of %s: the execution was ended by another thread between two reads", self)
+            return _ProgramLeftRunning()
+        return original(self, state_name)
+
+    _get_state.__wrapped__ = original  # moto's own, for the test that shows the race without this hook
+    _patch(state, Program, "_get_state", _get_state)
 
 
 def _hook_task_failure_cause(state: _Installed) -> None:

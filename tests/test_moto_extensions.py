@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import sys
 import tarfile
 import textwrap
 import threading
@@ -789,3 +790,65 @@ def test_lambda_invocations_of_threads_do_not_mix(clients):
     for thread in threads:
         thread.join()
     assert results == ["x"] * 4
+
+
+def _stop_between_the_program_loops_two_reads(monkeypatch, sfn) -> dict:
+    """Run Pass -> Pass, and StopExecution exactly between the loop's ``is_running()`` and its ``next_state_name``.
+
+    moto's program loop (``Program._eval_body``) is paused, by a patched ``Environment.is_running``, right after its
+    second ``is_running()`` said True (the first state is done); the test then stops the execution (moto's
+    ``set_stop``, from the server's request thread) and lets the loop go on. Returns the DescribeExecution response.
+    """
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    original = Environment.is_running
+    paused, resume = threading.Event(), threading.Event()
+    loop_checks = []
+
+    def is_running(env):
+        running = original(env)
+        caller = sys._getframe(1)
+        if caller.f_code.co_name == "_eval_body" and type(caller.f_locals.get("self")) is Program:
+            loop_checks.append(running)
+            if running and len(loop_checks) == 2:
+                paused.set()
+                assert resume.wait(60)
+        return running
+
+    monkeypatch.setattr(Environment, "is_running", is_running)
+    arn = e2e.state_machine(
+        sfn,
+        {
+            "StartAt": "First",
+            "States": {"First": {"Type": "Pass", "Next": "Second"}, "Second": {"Type": "Pass", "End": True}},
+        },
+    )
+    execution_arn = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    assert paused.wait(60), "the program loop never reached its second state"
+    sfn.stop_execution(executionArn=execution_arn, error="Stopped", cause="by the test")
+    resume.set()
+    for _ in range(600):
+        described = sfn.describe_execution(executionArn=execution_arn)
+        events = sfn.get_execution_history(executionArn=execution_arn)["events"]
+        if described["status"] != "RUNNING" and events[-1]["type"].startswith("Execution"):
+            return {"status": described["status"], "last_event": events[-1]}
+        time.sleep(0.05)
+    raise AssertionError("the execution never ended")
+
+
+def test_stop_between_the_loops_two_reads_aborts_the_execution(monkeypatch, sfn):
+    """StopExecution ends an execution ABORTED (ExecutionAborted event), however it interleaves with the executor."""
+    ended = _stop_between_the_program_loops_two_reads(monkeypatch, sfn)
+    assert ended["status"] == "ABORTED"
+    assert ended["last_event"]["type"] == "ExecutionAborted"
+
+
+def test_without_the_hook_the_same_interleaving_fails_with_no_such_state_none(monkeypatch, sfn):
+    """moto's own ``Program._get_state``: the race that made `make test` rerun tests (FAILED, "No such state None")."""
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    monkeypatch.setattr(Program, "_get_state", Program._get_state.__wrapped__)
+    ended = _stop_between_the_program_loops_two_reads(monkeypatch, sfn)
+    assert ended["last_event"]["type"] == "ExecutionFailed"
+    assert "No such state None" in ended["last_event"]["executionFailedEventDetails"]["cause"]
