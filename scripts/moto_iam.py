@@ -17,13 +17,18 @@ executor               this thread acts as the execution's ``$$.Execution.RoleAr
                        the ``.sync`` Describe polling) is evaluated against that role. A denial is a botocore
                        ``ClientError`` with the service's access-denied code, so the executor names it as AWS does
                        (aws-sdk: ``<Service>.<BaseName>Exception`` with AccessDenied in ``Cause``; optimized
-                       SageMaker: ``SageMaker.AmazonSageMakerException``; Lambda: ``Lambda.AWSLambdaException``).
+                       SageMaker: ``SageMaker.AmazonSageMakerException``; Lambda: ``Lambda.AWSLambdaException``,
+                       which this hook also fixes in moto's Lambda task, that says ``Lambda.AccessDeniedException``).
 Lambda handlers        ``acting_as(function.role)`` around the in-process handler (scripts/moto_extensions.py,
                        invoke_handler): the handler's boto3 calls are evaluated against its execution role.
 SageMaker jobs         ``job_started(kind, job)``, the first line of each job runner: checks the image pull
                        (ECR, https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html) and the KMS keys
                        the job names, then the job's thread acts as its ``RoleArn`` for S3 and KMS calls (its log
-                       writes stay unrestricted: a role without logs permissions loses logs, not the job).
+                       writes stay unrestricted: a role without logs permissions loses logs, not the job). boto3's
+                       managed transfers run on s3transfer's threads: their tasks act as their creator's role.
+                       A denial fails the job with ``ClientError: Data download failed:Unable to download object
+                       s3://... (AccessDenied: Access Denied)`` as SageMaker reports it, or ``ClientError: User: ...
+                       is not authorized to perform: ecr:BatchGetImage on resource: ...`` for an image.
 Endpoints              ``model_data_denied(backend, config_name)``: the model's ``ExecutionRoleArn`` must allow
                        ``s3:GetObject`` on its ``ModelDataUrl`` and the image pull.
 =====================  ======================================================================================
@@ -44,12 +49,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+LOG = logging.getLogger("sfn_ml.moto_iam")
 _ENABLED = False
 _ACTING = threading.local()  # .role: the role ARN this thread acts as; .scope: None (all calls) or a set of services
 
@@ -173,7 +180,12 @@ def is_allowed(role_arn: str, action: str, resource: str, context: dict[str, str
 
 def check(role_arn: str, action: str, resource: str, context: dict[str, str] | None = None) -> None:
     """Raise AccessDenied unless ``role_arn`` may do ``action`` on ``resource`` (a no-op when enforcement is off)."""
-    if _ENABLED and not is_allowed(role_arn, action, resource, context):
+    if not _ENABLED:
+        return
+    if is_allowed(role_arn, action, resource, context):
+        LOG.debug("IAM allowed: %s may %s on %s", role_arn, action, resource)
+    else:
+        LOG.info("IAM denied: %s may not %s on %s (context %s)", role_arn, action, resource, context)
         raise AccessDenied(role_arn, action, resource)
 
 
@@ -266,10 +278,12 @@ _REQUESTS.update(
         ("sagemaker", "AddTags"): (None, _arn_param("ResourceArn")),
         ("sagemaker", "ListTags"): (None, _arn_param("ResourceArn")),
         ("sagemaker", "DeleteTags"): (None, _arn_param("ResourceArn")),
-        ("sfn", "ListExecutions"): ("states:ListExecutions", _arn_param("stateMachineArn")),
-        ("sfn", "StartExecution"): ("states:StartExecution", _arn_param("stateMachineArn")),
-        ("sfn", "DescribeExecution"): ("states:DescribeExecution", _arn_param("executionArn")),
-        ("sfn", "StopExecution"): ("states:StopExecution", _arn_param("executionArn")),
+        ("stepfunctions", "ListExecutions"): ("states:ListExecutions", _arn_param("stateMachineArn")),
+        ("stepfunctions", "StartExecution"): ("states:StartExecution", _arn_param("stateMachineArn")),
+        ("stepfunctions", "DescribeExecution"): ("states:DescribeExecution", _arn_param("executionArn")),
+        ("stepfunctions", "StopExecution"): ("states:StopExecution", _arn_param("executionArn")),
+        ("stepfunctions", "ListMapRuns"): ("states:ListMapRuns", _arn_param("executionArn")),
+        ("stepfunctions", "DescribeMapRun"): ("states:DescribeMapRun", _arn_param("mapRunArn")),
         ("sns", "Publish"): ("sns:Publish", lambda p, r, a: [Need("", str(p.get("TopicArn") or p.get("TargetArn")))]),
         ("lambda", "Invoke"): ("lambda:InvokeFunction", _lambda_function),
         ("s3", "GetObject"): ("s3:GetObject", _s3_object),
@@ -293,11 +307,12 @@ _REQUESTS.update(
 )
 
 # The IAM prefix of a botocore service name, where they differ.
-_PREFIXES = {"sfn": "states", "stepfunctions": "states", "logs": "logs", "events": "events"}
+_PREFIXES = {"stepfunctions": "states"}
 
 
 def needs_of(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     """What IAM checks for one API call: its own action on its resource, plus what the request implies."""
+    service = "stepfunctions" if service == "sfn" else service  # botocore's model name of Step Functions
     prefix = _PREFIXES.get(service, service)
     action, resolve = _REQUESTS.get((service, operation), (None, lambda p, r, a: [Need("", "*")]))
     action = action or f"{prefix}:{operation}"
@@ -502,6 +517,7 @@ def model_data_denied(backend: Any, config_name: str) -> str | None:
                 needs.append(Need("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"))
             for need in needs:
                 if not is_allowed(model.execution_role_arn, need.action, need.resource, need.context):
+                    LOG.info("IAM denied: %s may not %s on %s", model.execution_role_arn, need.action, need.resource)
                     return url or (container or {}).get("Image")
     return None
 

@@ -182,6 +182,23 @@ def test_aws_sdk_call_is_evaluated_against_the_machine_role(clients):
     assert f"sagemaker:DescribeEndpoint on resource: {endpoint_arn('theirs-1')}" in denied.cause
 
 
+def test_list_executions_is_checked_on_the_state_machine_arn(clients):
+    definition = e2e.one_task(
+        "arn:aws:states:::aws-sdk:sfn:listExecutions",
+        {"StateMachineArn.$": "$.machine", "StatusFilter": "RUNNING"},
+        ResultSelector={"running.$": "States.ArrayLength($.Executions)"},
+    )
+    sfn = clients["stepfunctions"]
+    own = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:iam-*"
+    role = make_role(clients, [{"Effect": "Allow", "Action": "states:ListExecutions", "Resource": own}])
+    arn = machine(clients, definition, role)
+    assert e2e.run(sfn, arn, {"machine": arn}).status == "SUCCEEDED"
+    other = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:other"
+    denied = e2e.run(sfn, arn, {"machine": other})
+    assert denied.status == "FAILED"
+    assert f"states:ListExecutions on resource: {other}" in denied.cause
+
+
 def create_model_definition() -> dict:
     return e2e.one_task(
         "arn:aws:states:::sagemaker:createModel",
@@ -367,3 +384,37 @@ def test_enforcement_can_be_turned_off(emu, clients):
         mx.install(emu.endpoint, endpoint_transition_seconds=0.5)
     with pytest.raises(moto_iam.AccessDenied, match=r"is not authorized to perform: sns:Publish on resource: \*"):
         moto_iam.check(role, "sns:Publish", "*")
+
+
+def test_endpoint_reads_model_data_as_the_model_role(clients):
+    bucket = e2e.unique("iam-ep")
+    clients["s3"].create_bucket(Bucket=bucket)
+    clients["s3"].put_object(Bucket=bucket, Key="models/a/model.tar.gz", Body=b"not read by the stand-in")
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/serve:v1"
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/serve"
+    sagemaker = clients["sagemaker"]
+
+    def endpoint_as(read_prefix: str) -> dict:
+        role = job_role(clients, bucket, read_prefix, repository)
+        name = e2e.unique("ep")
+        sagemaker.create_model(
+            ModelName=name,
+            ExecutionRoleArn=role,
+            PrimaryContainer={"Image": image, "ModelDataUrl": f"s3://{bucket}/models/a/model.tar.gz"},
+        )
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[
+                {"VariantName": "v", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+            ],
+        )
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+        return e2e.poll(
+            lambda: sagemaker.describe_endpoint(EndpointName=name), "EndpointStatus", {"InService", "Failed"}
+        )
+
+    assert endpoint_as("models/")["EndpointStatus"] == "InService"
+    failed = endpoint_as("data/")
+    assert failed["EndpointStatus"] == "Failed"
+    assert f"s3://{bucket}/models/a/model.tar.gz" in failed["FailureReason"]
+    assert "the role passed to CreateModel has permissions to download the object" in failed["FailureReason"]
