@@ -244,6 +244,19 @@ def _glue_job(params: dict, region: str, account: str) -> list[Need]:
     return [Need("", f"arn:aws:glue:{region}:{account}:job/{params.get('JobName')}")]
 
 
+def _secret(params: dict, region: str, account: str) -> list[Need]:
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html (secret resource:
+    # its full ARN, with the random suffix; a SecretId given by name is looked up in the emulator)
+    secret_id = str(params.get("SecretId", ""))
+    if secret_id.startswith("arn:"):
+        return [Need("", secret_id)]
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret = secretsmanager_backends[account][region].secrets.get(secret_id)
+    arn = getattr(secret, "arn", None) or f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
+    return [Need("", arn)]
+
+
 def _kms_key(params: dict, region: str, account: str) -> list[Need]:
     key = str(params.get("KeyId", "*"))
     return [Need("", key if key.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key}")]
@@ -293,6 +306,8 @@ _REQUESTS.update(
         ("s3", "ListObjects"): ("s3:ListBucket", _s3_bucket),
         ("s3", "ListObjectsV2"): ("s3:ListBucket", _s3_bucket),
         ("kms", "Decrypt"): ("kms:Decrypt", _kms_key),
+        ("secretsmanager", "GetSecretValue"): (None, _secret),
+        ("secretsmanager", "DescribeSecret"): (None, _secret),
         ("kms", "GenerateDataKey"): ("kms:GenerateDataKey", _kms_key),
         ("dynamodb", "GetItem"): (None, _table),
         ("dynamodb", "PutItem"): (None, _table),
