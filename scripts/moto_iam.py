@@ -308,6 +308,8 @@ _REQUESTS.update(
         ("kms", "Decrypt"): ("kms:Decrypt", _kms_key),
         ("secretsmanager", "GetSecretValue"): (None, _secret),
         ("secretsmanager", "DescribeSecret"): (None, _secret),
+        ("secretsmanager", "PutSecretValue"): (None, _secret),
+        ("secretsmanager", "UpdateSecretVersionStage"): (None, _secret),
         ("kms", "GenerateDataKey"): ("kms:GenerateDataKey", _kms_key),
         ("dynamodb", "GetItem"): (None, _table),
         ("dynamodb", "PutItem"): (None, _table),
