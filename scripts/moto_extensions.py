@@ -75,6 +75,11 @@ lambda_handlers        ``LambdaFunction._invoke_lambda``: runs the function's de
                        ``lambda:invoke`` and ``lambda:invoke.waitForTaskToken`` run our real handlers. Limits:
                        this interpreter's Python, not the function's runtime; no timeout; one invocation at a
                        time; log records are kept (CloudWatch Logs), print() output is not.
+iam                    ``BaseClient._make_api_call`` and ``StateTaskService._eval_execution`` (scripts/moto_iam.py):
+                       the calls a state machine's Task states make, a Lambda handler makes, and a SageMaker
+                       job or endpoint makes for its data, image and keys are allowed only if the caller's
+                       role policies allow them, with the error AWS gives; tests, Terraform and the demo stay
+                       unrestricted. On by default; ``install(..., enforce_iam=False)`` turns it off.
 =====================  ======================================================================================
 
 Use (``Emulator.install_extensions`` in scripts/emulator.py does the first step)::
@@ -172,12 +177,13 @@ def install(
     *,
     execute_state_machines: bool = True,
     endpoint_transition_seconds: float = 2.0,
+    enforce_iam: bool = True,
 ) -> None:
     """Install every hook for the moto server at ``endpoint`` (e.g. ``http://127.0.0.1:5123``), in this process.
 
     ``execute_state_machines`` also turns moto's Step Functions executor on (TOOLCHAIN.md): do it before creating
     state machines. ``endpoint_transition_seconds``: how long an endpoint stays Creating/Updating. Installing again
-    replaces the previous installation.
+    replaces the previous installation. ``enforce_iam``: evaluate IAM for the calls made as a role (hook ``iam``).
     """
     global _STATE
     check_moto_version()
@@ -207,6 +213,8 @@ def install(
             _hook_s3_policy_conditions(state)
             _hook_lambda_handlers(state)
             importlib.import_module("scripts.moto_timing").install(state, _patch)
+            if enforce_iam:
+                _hook_iam(state)
         except BaseException:
             _undo(state)
             raise
@@ -821,6 +829,7 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
     region = _region_of(job.arn)
     log = _JobLog("/aws/sagemaker/TrainingJobs", job.training_job_name)
     try:
+        _iam().job_started("training", job)
         image = job.algorithm_specification.get("TrainingImage", "")
         container = _container_for("training", image)
         s3 = _client("s3", region)
@@ -867,6 +876,7 @@ def _run_transform_job(backend: Any, job: Any) -> None:
     region = _region_of(job.arn)
     log = _JobLog("/aws/sagemaker/TransformJobs", job.transform_job_name)
     try:
+        _iam().transform_started(backend, job)
         model = backend.describe_model(job.model_name)
         container_def = model.primary_container or (model.containers or [{}])[0]
         image = container_def.get("Image", "")
@@ -920,6 +930,7 @@ def _run_processing_job(job: Any) -> None:
     region = _region_of(job.arn)
     log = _JobLog("/aws/sagemaker/ProcessingJobs", job.processing_job_name)
     try:
+        _iam().job_started("processing", job)
         app = job.app_specification or {}
         container = _container_for("processing", app.get("ImageUri", ""))
         s3 = _client("s3", region)
@@ -1070,7 +1081,9 @@ _ENDPOINTS_LOCK = threading.RLock()
 
 
 def _missing_model_data(backend: Any, config_name: str) -> str | None:
-    """The first ModelDataUrl of the config's models that is not in S3, or None."""
+    """The first ModelDataUrl of the config's models that is not in S3 (or its model's role may not read), or None."""
+    if (denied := _iam().model_data_denied(backend, config_name)) is not None:
+        return denied
     config = backend.endpoint_configs.get(config_name)
     if config is None:
         return None
@@ -1421,7 +1434,7 @@ def invoke_handler(fn: Any, event: Any) -> tuple[str, bool, str]:
         root_logger.addHandler(capture)
         started = time.monotonic()
         try:
-            with sandbox.loaded(), _environ(environment):
+            with sandbox.loaded(), _environ(environment), _iam().acting_as(fn.role):
                 result = sandbox.handler()(event, _LambdaContext(fn, request_id))
             payload = json.dumps(result)
         except Exception as exc:
@@ -1454,3 +1467,17 @@ def _hook_lambda_handlers(state: _Installed) -> None:
 
     _patch(state, LambdaFunction, "_invoke_lambda", _invoke_lambda)
     state.undo.append(state.lambda_sandboxes.clear)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IAM (scripts/moto_iam.py)
+# ---------------------------------------------------------------------------------------------------------------------
+def _iam() -> ModuleType:
+    from scripts import moto_iam
+
+    return moto_iam
+
+
+def _hook_iam(state: _Installed) -> None:
+    """Calls made as a role are evaluated against its policies: see scripts/moto_iam.py."""
+    _iam().install(lambda owner, name, value: _patch(state, owner, name, value), state.undo.append)

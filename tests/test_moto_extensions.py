@@ -27,10 +27,11 @@ TRANSITION_SECONDS = 1.0
 
 @pytest.fixture(scope="module")
 def emu(emulator):
+    # The hooks other than IAM, with roles that have no policies: IAM evaluation is tested in test_emulator_iam.py.
     from moto.core.config import default_user_config
 
     emulator.executor_before = copy.deepcopy(default_user_config.get("stepfunctions"))
-    emulator.install_extensions(endpoint_transition_seconds=TRANSITION_SECONDS)
+    emulator.install_extensions(endpoint_transition_seconds=TRANSITION_SECONDS, enforce_iam=False)
     yield emulator
     mx.uninstall()
 
@@ -149,7 +150,7 @@ def test_uninstall_restores_moto(emu):
         assert state_task_factory.state_task_service_for.__module__.startswith("moto.")
         assert default_user_config["stepfunctions"] == emu.executor_before
     finally:
-        emu.install_extensions(endpoint_transition_seconds=TRANSITION_SECONDS)
+        emu.install_extensions(endpoint_transition_seconds=TRANSITION_SECONDS, enforce_iam=False)
     assert LambdaFunction._invoke_lambda.__module__ == "scripts.moto_extensions"
     assert default_user_config["stepfunctions"]["execute_state_machine"] is True
 
