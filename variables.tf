@@ -351,12 +351,14 @@ variable "lambda_role_arn" {
 
 variable "lambda_runtime" {
   type        = string
-  description = "Python runtime of the Lambda functions. hashicorp/aws below 5.27 validates runtimes against an older list (3.39 knows up to python3.8, which AWS no longer lets you create): use such a provider only against the local emulator."
+  description = "Python runtime of the Lambda functions, python3.8 to python3.14 (the handlers run on each). AWS no longer lets you create python3.8 functions (since 2025-02-28) and deprecated python3.9 on 2025-12-15; hashicorp/aws below 5.27 validates runtimes against an older list (3.39 knows up to python3.8): use such a provider and python3.8 only against the local emulator."
   default     = "python3.12"
 
   validation {
-    condition     = can(regex("^python3\\.[0-9]+$", var.lambda_runtime))
-    error_message = "The lambda_runtime must be a Python runtime such as python3.12."
+    # Keep in step with LAMBDA_PYTHON_VERSIONS in tests/unit/test_lambda_python_versions.py, which parses lambda_src
+    # with the grammar of the oldest one.
+    condition     = contains(["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14"], var.lambda_runtime)
+    error_message = "The lambda_runtime must be one of python3.8, python3.9, python3.10, python3.11, python3.12, python3.13 or python3.14 (the Lambda handlers are tested against the oldest)."
   }
 }
 
