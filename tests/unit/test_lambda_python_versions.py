@@ -68,6 +68,23 @@ def _annotation_nodes(tree: ast.AST) -> set[int]:
     return inside
 
 
+def _imports(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {a.name.split(".")[0] for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        return {(node.module or "").split(".")[0]}
+    return set()
+
+
+def _is_zip_strict(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "zip"
+        and any(k.arg == "strict" for k in node.keywords)
+    )
+
+
 def runtime_problems(source: str, filename: str = "<src>") -> list[str]:
     tree = ast.parse(source, filename, feature_version=OLDEST)
     problems = []
@@ -90,13 +107,10 @@ def runtime_problems(source: str, filename: str = "<src>") -> list[str]:
             problems.append(f"{where}: {node.value.id}[...] outside an annotation needs 3.9")
         elif isinstance(node, ast.Attribute) and node.attr in NEWER_ATTRIBUTES:
             problems.append(f"{where}: .{node.attr} needs 3.9+")
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] in NEWER_MODULES for a in node.names):
+        elif _imports(node) & NEWER_MODULES:
             problems.append(f"{where}: module needs 3.9+")
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in NEWER_MODULES:
-            problems.append(f"{where}: module needs 3.9+")
-        elif isinstance(node, ast.Call) and any(k.arg == "strict" for k in node.keywords):
-            if isinstance(node.func, ast.Name) and node.func.id == "zip":
-                problems.append(f"{where}: zip(strict=...) needs 3.10")
+        elif _is_zip_strict(node):
+            problems.append(f"{where}: zip(strict=...) needs 3.10")
     return problems
 
 
