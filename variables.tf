@@ -236,6 +236,18 @@ variable "metric_threshold" {
   }
 }
 
+variable "metric_min" {
+  type        = number
+  description = "Lowest value the gated metric can take; a candidate (or champion) below it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
+  default     = null
+}
+
+variable "metric_max" {
+  type        = number
+  description = "Highest value the gated metric can take (1 for accuracy-like metrics); a candidate (or champion) above it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
+  default     = null
+}
+
 variable "compare_with_champion" {
   type        = bool
   description = "Also require the candidate to beat the metric of the model now serving on the endpoint (recorded in the endpoint config's tags when it was deployed)."

@@ -187,6 +187,7 @@ def test_gate_receives_the_configuration(asl):
     assert payload["compare_with_champion"] is False
     assert payload["endpoint_name"] == "churn-endpoint"
     assert payload["metrics.$"] == "$.evaluation.metrics"
+    assert (payload["metric_min"], payload["metric_max"]) == (0, 1)  # accuracy's default range
     assert asl["States"]["GetMetrics"]["Parameters"]["FunctionName"].endswith(":function:churn-retraining-metrics")
 
 
@@ -333,9 +334,33 @@ def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
         ({"endpoint_name": "my_endpoint"}, "endpoint_name", "letters, digits and hyphens"),
         ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
         ({"create_ecr_repository": False}, "training_image_uri", "when create_ecr_repository is false"),
+        ({"metric_min": 1, "metric_max": 0, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
+        ({"metric_min": 0.5, "metric_max": 0.5, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
+        ({"metric_max": 0.95, "metric_threshold": 0.96}, "metric_threshold", "within the metric's range"),
+        ({"metric_threshold": 2}, "metric_threshold", "within the metric's range"),  # accuracy is at most 1
+        ({"metric_name": "validation:rmse", "metric_min": 3}, "metric_threshold", "within the metric's range"),
+        ({"lambda_runtime": "python3.7"}, "lambda_runtime", "python3.8, python3.9"),
+        ({"lambda_runtime": "python3.x"}, "lambda_runtime", "python3.14"),
     ],
 )
 def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
     message = root.plan_error(**tf_vars)
     assert f"The {variable} must" in message, message
     assert allowed in message, message
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "expected"),
+    [
+        ({}, (0, 1)),
+        ({"metric_name": "validation:rmse", "metric_goal": "minimize", "metric_threshold": 3}, (0, None)),
+        ({"metric_name": "train:LogLoss", "metric_goal": "minimize", "metric_threshold": 0.5}, (0, None)),
+        ({"metric_name": "validation:r2", "metric_threshold": 0.5}, (None, 1)),
+        ({"metric_name": "validation:custom-score", "metric_threshold": 50}, (None, None)),
+        ({"metric_max": 100, "metric_threshold": 90}, (0, 100)),  # accuracy in percent: the user's max wins
+        ({"metric_name": "validation:custom-score", "metric_min": -5, "metric_max": 5, "metric_threshold": 1}, (-5, 5)),
+    ],
+)
+def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
+    payload = h.definitions(root.plan(**tf_vars))["churn-retraining"]["States"]["Gate"]["Parameters"]["Payload"]
+    assert (payload["metric_min"], payload["metric_max"]) == expected
