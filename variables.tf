@@ -68,6 +68,18 @@ variable "notification_emails" {
   }
 }
 
+variable "create_notifications_kms_key" {
+  type        = bool
+  description = "Encrypt the notifications topic with a customer managed KMS key the module creates (rotation on), whose policy lets EventBridge publish the execution and batch inference alerts. false: the topic uses kms_key_arn (whose key policy must then let events.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt) or the AWS managed alias/aws/sns, to which EventBridge cannot publish."
+  default     = true
+}
+
+variable "create_execution_alerts" {
+  type        = bool
+  description = "Notify the topic when an execution of the retraining or approved-deployment state machine fails, times out or is aborted, including failures no Catch can see (States.Runtime, execution timeout): an EventBridge rule on Step Functions Execution Status Change. Batch inference has its own rule."
+  default     = true
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of the workflows' and functions' CloudWatch log groups, in days."

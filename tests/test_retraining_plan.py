@@ -42,10 +42,11 @@ def test_resource_counts(plan):
         "aws_lambda_function": 2,
         "aws_cloudwatch_log_group": 3,
         "aws_sfn_state_machine": 1,
-        "aws_cloudwatch_event_rule": 1,
-        "aws_cloudwatch_event_target": 1,
+        "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
+        "aws_cloudwatch_event_target": 2,
         "aws_sqs_queue": 1,
         "aws_sqs_queue_policy": 1,
+        "aws_kms_key": 1,  # the notifications topic's, so that EventBridge can publish to it
     }
 
 
@@ -53,7 +54,7 @@ def test_workflow_off_leaves_only_the_shared_platform(root):
     counts = h.counts_by_type(root.plan(create_retraining_workflow=False))
     assert "aws_sfn_state_machine" not in counts
     assert "aws_lambda_function" not in counts
-    assert "aws_cloudwatch_event_rule" not in counts
+    assert "aws_cloudwatch_event_rule" not in counts  # no schedule, and no machine to alert on
     assert counts["aws_s3_bucket"] == 1
 
 
@@ -364,3 +365,52 @@ def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, varia
 def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
     payload = h.definitions(root.plan(**tf_vars))["churn-retraining"]["States"]["Gate"]["Parameters"]["Payload"]
     assert (payload["metric_min"], payload["metric_max"]) == expected
+
+
+# Nothing fails silently: executions that fail outside a Catch, time out or are aborted reach the topic.
+
+
+def test_failed_timed_out_and_aborted_executions_are_notified(plan):
+    rule = h.one(plan, "aws_cloudwatch_event_rule.execution_alerts[0]")
+    assert rule["name"] == "churn-execution-alerts"
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"],
+        },
+    }
+    target = h.one(plan, "aws_cloudwatch_event_target.execution_alerts[0]")
+    assert target["arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
+    (transformer,) = target["input_transformer"]
+    assert set(transformer["input_paths"]) == {"name", "status", "execution"}
+    assert json.loads(transformer["input_template"].replace("<", "").replace(">", ""))  # a JSON string
+    (retry,) = target["retry_policy"]
+    assert retry["maximum_retry_attempts"] > 0
+
+
+def test_topic_is_encrypted_with_a_key_eventbridge_may_use(plan):
+    key = h.one(plan, "aws_kms_key.this[0]")
+    assert key["enable_key_rotation"] is True
+    by_sid = {st["Sid"]: st for st in h.statements(json.loads(key["policy"]))}
+    assert by_sid["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    events = by_sid["ServicesEncryptForTheTopic"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    topic = h.one(plan, "aws_sns_topic.this")
+    assert topic.get("kms_master_key_id") in (None, "")  # the new key's ARN, known after apply
+    assert "alias/aws/sns" not in json.dumps(topic)
+
+
+def test_execution_alerts_can_be_switched_off(root):
+    counts = h.counts_by_type(root.plan(create_execution_alerts=False))
+    assert counts["aws_cloudwatch_event_rule"] == 1  # the schedule only
+    assert counts["aws_kms_key"] == 1
+
+
+def test_without_the_modules_key_the_topic_uses_kms_key_arn(root):
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    plan = root.plan(create_notifications_kms_key=False, kms_key_arn=key)
+    assert "aws_kms_key" not in h.counts_by_type(plan)
+    assert h.one(plan, "aws_sns_topic.this")["kms_master_key_id"] == key
