@@ -372,6 +372,7 @@ module "approval_notifications" {
   account_id      = local.account_id
   kms_key_id      = coalesce(var.kms_key_arn, "alias/aws/sns")
   email_addresses = var.approval_emails
+  create_kms_key  = false # only the approval Lambda publishes here, no EventBridge rule
   tags            = var.tags
 }
 

@@ -10,11 +10,10 @@
 locals {
   create_batch_inference     = var.create_batch_inference_workflow
   create_batch_inference_ecr = local.create_batch_inference && var.create_batch_inference_ecr_repository
-  # EventBridge can publish only to a topic encrypted with a customer managed key (whose key policy lets
-  # events.amazonaws.com use it): with the AWS managed alias/aws/sns key deliveries fail silently, so the
-  # EventBridge alert rules exist only when kms_key_arn is given. The workflow's own notifications work either way.
-  create_batch_inference_alerts    = local.create_batch_inference && var.kms_key_arn != null
-  batch_inference_topic_publishers = local.create_batch_inference_alerts ? ["events.amazonaws.com"] : []
+  # EventBridge can publish only to a topic encrypted with a customer managed key whose key policy lets
+  # events.amazonaws.com use it: the notifications module creates one by default (create_notifications_kms_key).
+  # With create_notifications_kms_key = false, kms_key_arn's policy must allow it, or the alerts are not delivered.
+  create_batch_inference_alerts = local.create_batch_inference
 
   batch_inference_name      = "${var.name_prefix}-batch-inference"
   batch_inference_arn       = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.batch_inference_name}"

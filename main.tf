@@ -21,12 +21,15 @@ module "notifications" {
 
   name            = local.notifications_topic_name
   account_id      = local.account_id
+  create_kms_key  = var.create_notifications_kms_key
   kms_key_id      = coalesce(var.kms_key_arn, "alias/aws/sns")
   email_addresses = var.notification_emails
   tags            = var.tags
 
-  # EventBridge alert rules of the batch inference workflow publish here (batch_inference.tf).
-  publisher_service_principals = local.batch_inference_topic_publishers
+  # EventBridge rules publish here: the batch inference alerts (batch_inference.tf) and the execution alerts
+  # (execution_alerts.tf), each allowed only on behalf of its rule.
+  publisher_service_principals = length(local.notification_rule_arns) > 0 ? ["events.amazonaws.com"] : []
+  publisher_source_arns        = local.notification_rule_arns
 }
 
 # What an operator needs to redrive a failed, aborted or timed-out execution (RedriveExecution is authorized on the

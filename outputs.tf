@@ -138,7 +138,7 @@ output "batch_inference_schedule_rule_names" {
 }
 
 output "batch_inference_alert_rule_names" {
-  description = "Names of the EventBridge rules that send failed processing jobs and executions to the notifications topic (created only with kms_key_arn)."
+  description = "Names of the EventBridge rules that send failed processing jobs and executions to the notifications topic."
   value       = [for r in aws_cloudwatch_event_rule.batch_inference_alerts : r.name]
 }
 

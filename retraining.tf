@@ -107,6 +107,8 @@ locals {
     metric_name                  = var.metric_name
     metric_goal                  = var.metric_goal
     metric_threshold             = var.metric_threshold
+    metric_min                   = local.metric_min
+    metric_max                   = local.metric_max
     compare_with_champion        = var.compare_with_champion
     endpoint_name                = local.endpoint_name
     inference_image_uri          = coalesce(var.inference_image_uri, local.training_image_uri)

@@ -68,6 +68,18 @@ variable "notification_emails" {
   }
 }
 
+variable "create_notifications_kms_key" {
+  type        = bool
+  description = "Encrypt the notifications topic with a customer managed KMS key the module creates (rotation on), whose policy lets EventBridge publish the execution and batch inference alerts. false: the topic uses kms_key_arn (whose key policy must then let events.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt) or the AWS managed alias/aws/sns, to which EventBridge cannot publish."
+  default     = true
+}
+
+variable "create_execution_alerts" {
+  type        = bool
+  description = "Notify the topic when an execution of the retraining or approved-deployment state machine fails, times out or is aborted, including failures no Catch can see (States.Runtime, execution timeout): an EventBridge rule on Step Functions Execution Status Change. Batch inference has its own rule."
+  default     = true
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of the workflows' and functions' CloudWatch log groups, in days."
@@ -248,6 +260,18 @@ variable "metric_threshold" {
   }
 }
 
+variable "metric_min" {
+  type        = number
+  description = "Lowest value the gated metric can take; a candidate (or champion) below it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
+  default     = null
+}
+
+variable "metric_max" {
+  type        = number
+  description = "Highest value the gated metric can take (1 for accuracy-like metrics); a candidate (or champion) above it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
+  default     = null
+}
+
 variable "compare_with_champion" {
   type        = bool
   description = "Also require the candidate to beat the metric of the model now serving on the endpoint (recorded in the endpoint config's tags when it was deployed)."
@@ -363,12 +387,14 @@ variable "lambda_role_arn" {
 
 variable "lambda_runtime" {
   type        = string
-  description = "Python runtime of the Lambda functions. hashicorp/aws below 5.27 validates runtimes against an older list (3.39 knows up to python3.8, which AWS no longer lets you create): use such a provider only against the local emulator."
+  description = "Python runtime of the Lambda functions, python3.8 to python3.14 (the handlers run on each). AWS no longer lets you create python3.8 functions (since 2025-02-28) and deprecated python3.9 on 2025-12-15; hashicorp/aws below 5.27 validates runtimes against an older list (3.39 knows up to python3.8): use such a provider and python3.8 only against the local emulator."
   default     = "python3.12"
 
   validation {
-    condition     = can(regex("^python3\\.[0-9]+$", var.lambda_runtime))
-    error_message = "The lambda_runtime must be a Python runtime such as python3.12."
+    # Keep in step with LAMBDA_PYTHON_VERSIONS in tests/unit/test_lambda_python_versions.py, which parses lambda_src
+    # with the grammar of the oldest one.
+    condition     = contains(["python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14"], var.lambda_runtime)
+    error_message = "The lambda_runtime must be one of python3.8, python3.9, python3.10, python3.11, python3.12, python3.13 or python3.14 (the Lambda handlers are tested against the oldest)."
   }
 }
 

@@ -50,6 +50,13 @@ def _policy(plan, suffix):
 # ---------------------------------------------------------------------------------------------------------------------
 # Resources
 # ---------------------------------------------------------------------------------------------------------------------
+def test_execution_alerts_cover_the_machine(plan):
+    rule = h.one(plan, "aws_cloudwatch_event_rule.execution_alerts[0]")
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern["detail"]["stateMachineArn"] == [f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"]
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
 def test_resource_counts(plan):
     assert h.counts_by_type(plan) == {
         # shared platform
@@ -59,6 +66,9 @@ def test_resource_counts(plan):
         "aws_sns_topic": 2,  # notifications, approvals
         "aws_sns_topic_policy": 2,
         "aws_sns_topic_subscription": 1,
+        "aws_kms_key": 1,  # the notifications topic's, for the execution alerts (the approvals topic needs none)
+        "aws_cloudwatch_event_rule": 1,  # execution alerts
+        "aws_cloudwatch_event_target": 1,
         # workflow
         "aws_ecr_repository": 1,
         "aws_ecr_lifecycle_policy": 1,

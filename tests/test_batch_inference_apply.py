@@ -169,7 +169,16 @@ def test_with_a_customer_managed_key_alerts_reach_the_topic(with_kms, emulator):
     topic = emulator.client("sns").get_topic_attributes(TopicArn=out["notifications_topic_arn"])["Attributes"]
     statements = {s["Sid"]: s for s in json.loads(topic["Policy"])["Statement"]}
     assert statements["ServicesPublish"]["Principal"] == {"Service": "events.amazonaws.com"}
-    assert topic["KmsMasterKeyId"] == key
+    rule_arns = [events.describe_rule(Name=n)["Arn"] for n in out["batch_inference_alert_rule_names"]]
+    source_arns = statements["ServicesPublish"]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert sorted([source_arns] if isinstance(source_arns, str) else source_arns) == sorted(rule_arns)
+    # The topic is under the module's own key (create_notifications_kms_key), whose policy lets EventBridge use it.
+    assert topic["KmsMasterKeyId"] not in (key, "alias/aws/sns")
+    kms = emulator.client("kms")
+    assert kms.get_key_rotation_status(KeyId=topic["KmsMasterKeyId"])["KeyRotationEnabled"] is True
+    key_policy = json.loads(kms.get_key_policy(KeyId=topic["KmsMasterKeyId"], PolicyName="default")["Policy"])
+    by_sid = {s["Sid"]: s for s in key_policy["Statement"]}
+    assert by_sid["ServicesEncryptForTheTopic"]["Principal"] == {"Service": "events.amazonaws.com"}
     head = emulator.client("s3").head_object(
         Bucket=out["artifact_bucket_name"], Key="bikms/batch-inference/models/iris/code/predict.py"
     )

@@ -108,16 +108,18 @@ def test_one_model(plan1):
         "aws_s3_bucket_policy": 1,
         "aws_sns_topic": 1,
         "aws_sns_topic_policy": 1,
+        # the topic's own key, so that EventBridge can publish the alerts
+        "aws_kms_key": 1,
         # the workflow: SageMaker and state machine roles (+ the Map's policy), repository, machine and its logs,
-        # the shared schedule with its role and dead-letter queue
+        # the shared schedule with its role and dead-letter queue, the two alert rules and their targets
         "aws_iam_role": 3,
         "aws_iam_role_policy": 4,
         "aws_ecr_repository": 1,
         "aws_ecr_lifecycle_policy": 1,
         "aws_sfn_state_machine": 1,
         "aws_cloudwatch_log_group": 1,
-        "aws_cloudwatch_event_rule": 1,
-        "aws_cloudwatch_event_target": 1,
+        "aws_cloudwatch_event_rule": 3,
+        "aws_cloudwatch_event_target": 3,
         "aws_sqs_queue": 1,
         "aws_sqs_queue_policy": 1,
         # the model's scripts, its manifest, and the shared manifest
@@ -134,7 +136,7 @@ def test_more_models_add_only_their_scripts_and_manifest(plan1, plan300):
     assert policy(plan300, "batch_inference_map[0]") == policy(plan1, "batch_inference_map[0]")
     assert policy(plan300, "aws_iam_role_policy.sagemaker[0]") == policy(plan1, "aws_iam_role_policy.sagemaker[0]")
     assert len(manifest(plan300)) == 300
-    assert len(h.of_type(plan300, "aws_cloudwatch_event_rule")) == 1
+    assert len(h.of_type(plan300, "aws_cloudwatch_event_rule")) == 3  # the shared schedule and the two alerts
 
 
 def test_three_models_one_with_its_own_schedule(plan1, plan3):
@@ -192,7 +194,8 @@ def test_workflow_off_creates_nothing_even_with_models(fx):
 
 def test_no_shared_schedule(fx):
     plan = fx.plan(batch_models={"iris": model()}, batch_schedule_expression=None)
-    assert "aws_cloudwatch_event_rule" not in h.counts_by_type(plan)
+    rules = [r["name"] for r in h.of_type(plan, "aws_cloudwatch_event_rule").values()]
+    assert sorted(rules) == ["legacy-bi-execution-failed", "legacy-bi-processing-job-failed"]  # alerts, no schedule
     assert "aws_sfn_state_machine" in h.counts_by_type(plan)
 
 
@@ -631,9 +634,14 @@ def test_own_sagemaker_role_is_used_and_not_created(fx):
 # ---------------------------------------------------------------------------------------------------------------------
 # KMS and alerts
 # ---------------------------------------------------------------------------------------------------------------------
-def test_without_a_customer_managed_key_no_eventbridge_alerts(plan1):
-    assert [a for a in h.resources(plan1) if "batch_inference_alerts" in a] == []
-    assert plan1.outputs["batch_inference_alert_rule_names"] == []
+def test_without_a_customer_managed_key_the_alerts_use_the_modules_key(plan1):
+    """EventBridge cannot publish to a topic under alias/aws/sns: the module's own key makes the alerts work."""
+    assert len([a for a in h.resources(plan1) if "batch_inference_alerts" in a]) == 4  # 2 rules, 2 targets
+    key = h.one(plan1, "aws_kms_key.this[0]")
+    assert key["enable_key_rotation"] is True
+    by_sid = {st["Sid"]: st for st in h.statements(json.loads(key["policy"]))}
+    assert by_sid["ServicesEncryptForTheTopic"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert "alias/aws/sns" not in json.dumps(h.one(plan1, "aws_sns_topic.this"))
 
 
 def test_kms_key_encrypts_jobs_scripts_and_manifests(plan_kms):
@@ -673,8 +681,8 @@ def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_k
         (transformer,) = t["input_transformer"]
         assert transformer["input_template"].startswith('"[legacy] ')
     # (the topic policy that lets events.amazonaws.com publish names the topic's ARN, known after apply: the apply
-    # test checks it)
-    assert h.one(plan_kms, "aws_sns_topic.this")["kms_master_key_id"] == KMS
+    # test checks it). The topic is under the module's own key (create_notifications_kms_key), not kms_key_arn.
+    assert h.one(plan_kms, "aws_sns_topic.this").get("kms_master_key_id") in (None, "")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

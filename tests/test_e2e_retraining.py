@@ -37,6 +37,7 @@ def logged(value: float) -> float:
     """A metric as SageMaker extracts it from the stand-in's log line (5 decimals, as XGBoost prints them)."""
     return round(value, 5)
 
+
 # Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
 MODULE_OVERRIDE = """# Written by tests/test_e2e_retraining.py: fast polling on the emulator.
 module "ml_workflows" {
@@ -164,7 +165,7 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
     assert "does not exist, so there is no champion" in out["decision"]["reason"]
 
     path = run.states_entered()
-    assert path[:12] == [
+    assert path[:11] == [
         "AcquireLock",
         "PrepareRun",
         "CheckEndpoint",
@@ -177,7 +178,7 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
         "ConfirmLock",
         "CreateModel",
     ]
-    assert path[12:17] == [
+    assert path[11:16] == [
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "LookUpEndpointNotFound",
@@ -395,11 +396,12 @@ def test_endpoint_that_cannot_take_an_update_is_notified_before_any_training(wor
         _set_endpoint_status(workflow, "InService")
 
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
-    assert run.states_entered()[-5:] == [
+    assert run.states_entered()[-6:] == [
         "CheckEndpoint",
         "EndpointCanTakeUpdate",
         "EndpointCannotTakeUpdate",
         "NotifyFailure",
+        "ReleaseLockBeforeFailed",
         "Failed",
     ]
     assert _training_jobs(workflow) == jobs_before  # no training paid for
@@ -483,7 +485,7 @@ def test_throttled_lookup_is_retried_then_the_run_goes_on(workflow, first_hour, 
 
     assert raised == ["ThrottlingException"]
     assert run.status == "SUCCEEDED" and run.output["status"] == "rejected"
-    assert run.states_entered()[3:9] == [
+    assert run.states_entered()[2:8] == [
         "CheckEndpoint",
         "CheckEndpointNotFound",  # not 'Could not find endpoint': not treated as a missing endpoint
         "CheckEndpointIsTransient",
@@ -504,7 +506,13 @@ def test_validation_error_is_not_retried_and_is_notified(workflow, first_hour, m
 
     assert raised == ["ValidationException"]  # one attempt, no retry
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
-    assert run.states_entered()[-4:] == ["CreateModel", "CreateModelIsTransient", "NotifyFailure", "Failed"]
+    assert run.states_entered()[-5:] == [
+        "CreateModel",
+        "CreateModelIsTransient",
+        "NotifyFailure",
+        "ReleaseLockBeforeFailed",
+        "Failed",
+    ]
     [failure] = run.task_failures()
     assert failure["error"] == "SageMaker.AmazonSageMakerException"
     assert workflow.inventory() == before

@@ -71,6 +71,28 @@ def test_platform_resources_exist(applied, emulator):
     assert out["notifications_topic_arn"] in topics
 
 
+def test_failed_executions_reach_the_topic_by_default(applied, emulator):
+    """The example sets no KMS key: the execution alerts still work (the topic gets a key EventBridge may use)."""
+    _, out = applied
+    events = emulator.client("events")
+    rule = events.describe_rule(Name="applytest-execution-alerts")
+    pattern = json.loads(rule["EventPattern"])
+    assert pattern["detail"]["stateMachineArn"] == [out["state_machine_arn"]]
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    (target,) = events.list_targets_by_rule(Rule="applytest-execution-alerts")["Targets"]
+    assert target["Arn"] == out["notifications_topic_arn"]
+    topic = emulator.client("sns").get_topic_attributes(TopicArn=out["notifications_topic_arn"])["Attributes"]
+    statements = {s["Sid"]: s for s in json.loads(topic["Policy"])["Statement"]}
+    assert statements["ServicesPublish"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statements["ServicesPublish"]["Condition"]["ArnLike"]["aws:SourceArn"] in (rule["Arn"], [rule["Arn"]])
+    assert topic["KmsMasterKeyId"] != "alias/aws/sns"
+    key_policy = json.loads(
+        emulator.client("kms").get_key_policy(KeyId=topic["KmsMasterKeyId"], PolicyName="default")["Policy"]
+    )
+    events_statement = next(s for s in key_policy["Statement"] if s["Sid"] == "ServicesEncryptForTheTopic")
+    assert events_statement["Principal"] == {"Service": "events.amazonaws.com"}
+
+
 def test_an_execution_starts_with_the_rule_input(applied, emulator):
     _, out = applied
     sfn = emulator.client("stepfunctions")

@@ -44,11 +44,12 @@ def test_resource_counts(plan):
         "aws_lambda_function": 2,
         "aws_cloudwatch_log_group": 3,
         "aws_sfn_state_machine": 1,
-        "aws_cloudwatch_event_rule": 1,
-        "aws_cloudwatch_event_target": 1,
+        "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
+        "aws_cloudwatch_event_target": 2,
         "aws_sqs_queue": 1,
         "aws_sqs_queue_policy": 1,
         "aws_dynamodb_table": 1,
+        "aws_kms_key": 1,  # the notifications topic's, so that EventBridge can publish to it
     }
 
 
@@ -56,7 +57,7 @@ def test_workflow_off_leaves_only_the_shared_platform(root):
     counts = h.counts_by_type(root.plan(create_retraining_workflow=False))
     assert "aws_sfn_state_machine" not in counts
     assert "aws_lambda_function" not in counts
-    assert "aws_cloudwatch_event_rule" not in counts
+    assert "aws_cloudwatch_event_rule" not in counts  # no schedule, and no machine to alert on
     assert counts["aws_s3_bucket"] == 1
 
 
@@ -208,6 +209,7 @@ def test_gate_receives_the_configuration(asl):
     assert payload["compare_with_champion"] is False
     assert payload["endpoint_name"] == "churn-endpoint"
     assert payload["metrics.$"] == "$.evaluation.metrics"
+    assert (payload["metric_min"], payload["metric_max"]) == (0, 1)  # accuracy's default range
     assert asl["States"]["GetMetrics"]["Parameters"]["FunctionName"].endswith(":function:churn-retraining-metrics")
 
 
@@ -378,6 +380,13 @@ def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
             "endpoint_wait_timeout_seconds",
             "at most 500 times endpoint_poll_seconds",
         ),
+        ({"metric_min": 1, "metric_max": 0, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
+        ({"metric_min": 0.5, "metric_max": 0.5, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
+        ({"metric_max": 0.95, "metric_threshold": 0.96}, "metric_threshold", "within the metric's range"),
+        ({"metric_threshold": 2}, "metric_threshold", "within the metric's range"),  # accuracy is at most 1
+        ({"metric_name": "validation:rmse", "metric_min": 3}, "metric_threshold", "within the metric's range"),
+        ({"lambda_runtime": "python3.7"}, "lambda_runtime", "python3.8, python3.9"),
+        ({"lambda_runtime": "python3.x"}, "lambda_runtime", "python3.14"),
     ],
 )
 def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
@@ -626,3 +635,69 @@ def test_the_largest_allowed_wait_stays_far_inside_the_execution_history_limit(r
         3 * r["MaxAttempts"] for s in asl["States"].values() for r in s.get("Retry", [])
     )
     assert polls + retries + others < 25_000 * 0.8, (polls, retries, others)
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "expected"),
+    [
+        ({}, (0, 1)),
+        ({"metric_name": "validation:rmse", "metric_goal": "minimize", "metric_threshold": 3}, (0, None)),
+        ({"metric_name": "train:LogLoss", "metric_goal": "minimize", "metric_threshold": 0.5}, (0, None)),
+        ({"metric_name": "validation:r2", "metric_threshold": 0.5}, (None, 1)),
+        ({"metric_name": "validation:custom-score", "metric_threshold": 50}, (None, None)),
+        ({"metric_max": 100, "metric_threshold": 90}, (0, 100)),  # accuracy in percent: the user's max wins
+        ({"metric_name": "validation:custom-score", "metric_min": -5, "metric_max": 5, "metric_threshold": 1}, (-5, 5)),
+    ],
+)
+def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
+    payload = h.definitions(root.plan(**tf_vars))["churn-retraining"]["States"]["Gate"]["Parameters"]["Payload"]
+    assert (payload["metric_min"], payload["metric_max"]) == expected
+
+
+# Nothing fails silently: executions that fail outside a Catch, time out or are aborted reach the topic.
+
+
+def test_failed_timed_out_and_aborted_executions_are_notified(plan):
+    rule = h.one(plan, "aws_cloudwatch_event_rule.execution_alerts[0]")
+    assert rule["name"] == "churn-execution-alerts"
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"],
+        },
+    }
+    target = h.one(plan, "aws_cloudwatch_event_target.execution_alerts[0]")
+    assert target["arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
+    (transformer,) = target["input_transformer"]
+    assert set(transformer["input_paths"]) == {"name", "status", "execution"}
+    assert json.loads(transformer["input_template"].replace("<", "").replace(">", ""))  # a JSON string
+    (retry,) = target["retry_policy"]
+    assert retry["maximum_retry_attempts"] > 0
+
+
+def test_topic_is_encrypted_with_a_key_eventbridge_may_use(plan):
+    key = h.one(plan, "aws_kms_key.this[0]")
+    assert key["enable_key_rotation"] is True
+    by_sid = {st["Sid"]: st for st in h.statements(json.loads(key["policy"]))}
+    assert by_sid["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    events = by_sid["ServicesEncryptForTheTopic"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    topic = h.one(plan, "aws_sns_topic.this")
+    assert topic.get("kms_master_key_id") in (None, "")  # the new key's ARN, known after apply
+    assert "alias/aws/sns" not in json.dumps(topic)
+
+
+def test_execution_alerts_can_be_switched_off(root):
+    counts = h.counts_by_type(root.plan(create_execution_alerts=False))
+    assert counts["aws_cloudwatch_event_rule"] == 1  # the schedule only
+    assert counts["aws_kms_key"] == 1
+
+
+def test_without_the_modules_key_the_topic_uses_kms_key_arn(root):
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    plan = root.plan(create_notifications_kms_key=False, kms_key_arn=key)
+    assert "aws_kms_key" not in h.counts_by_type(plan)
+    assert h.one(plan, "aws_sns_topic.this")["kms_master_key_id"] == key

@@ -177,6 +177,15 @@ def test_schedule_refuses_bad_expressions(tf_fixture, expression):
 def test_notifications(tf_fixture):
     fx = tf_fixture("notifications")
     plan = fx.plan()
-    assert h.one(plan, "aws_sns_topic.this")["kms_master_key_id"] == "alias/aws/sns"
+    # By default a customer managed key, which EventBridge (a publisher here) can use; alias/aws/sns it cannot.
+    key = h.one(plan, "aws_kms_key.this[0]")
+    assert key["enable_key_rotation"] is True
+    by_sid = {st["Sid"]: st for st in h.statements(json.loads(key["policy"]))}
+    assert by_sid["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::210987654321:root"}
+    assert by_sid["ServicesEncryptForTheTopic"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(by_sid["ServicesEncryptForTheTopic"]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    own = fx.plan(create_kms_key="false")
+    assert "aws_kms_key" not in h.counts_by_type(own)
+    assert h.one(own, "aws_sns_topic.this")["kms_master_key_id"] == "alias/aws/sns"
     assert h.one(plan, 'aws_sns_topic_subscription.email["ml-team@example.com"]')["protocol"] == "email"
     assert "Each of email_addresses must be an e-mail address" in fx.plan_error(email_addresses=["nobody"])

@@ -354,7 +354,8 @@ def decide(
         "source_ip": request.source_ip,
         "request_id": rid,
     }
-    recorded = {k: v for k, v in outcome.items() if k != "request_id"} | {"user_agent": request.user_agent}
+    recorded = {k: v for k, v in outcome.items() if k != "request_id"}
+    recorded["user_agent"] = request.user_agent
     if not claim(dynamodb, table, rid, recorded):
         return decided_page(load_record(dynamodb, table, rid) or {})
 

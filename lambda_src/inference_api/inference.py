@@ -112,7 +112,7 @@ def predict(runtime: Any, endpoint_name: str, content_type: str, row: str) -> st
     )
     body = response["Body"]
     raw = body.read() if hasattr(body, "read") else body
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else str(raw)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
     return text.strip()[:MAX_RESULT_CHARS]
 
 

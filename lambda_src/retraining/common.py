@@ -64,7 +64,7 @@ def errors_logged(action: str) -> Iterator[None]:
 
 def finite_float(value: object) -> float | None:
     """``value`` as a float if it is a finite int or float (bools are not numbers), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
         number = float(value)

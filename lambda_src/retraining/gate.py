@@ -8,19 +8,29 @@ Event::
      "threshold": 0.9,
      "compare_with_champion": true | false,
      "endpoint_name": "my-endpoint",                  # required when compare_with_champion is true
-     "invalid_metrics": ["..."]}                      # optional: metrics.handler's "invalid_metrics"
+     "invalid_metrics": ["..."],                      # optional: metrics.handler's "invalid_metrics"
+     "metric_min": 0, "metric_max": 1}                # optional: the metric's possible range; null = unbounded
 
 Result::
 
     {"deploy": bool, "reason": str, "metric_name": str, "metric_value": float,
-     "threshold": float, "goal": str, "champion_value": float | None}
+     "threshold": float, "goal": str, "champion_value": float | None, "champion_problem": str | None}
 
 The candidate must be strictly better than the threshold and, when comparing, strictly better than the
 champion: the metric recorded in the tags of the endpoint config the endpoint currently serves. Equality
 never deploys. The champion is looked up only for a candidate that passes the threshold.
 
+A candidate value outside [metric_min, metric_max] (an accuracy above 1, a negative error) is not a
+measurement to trust: MetricOutOfRange. The module resolves the range (the user's metric_min / metric_max,
+else a safe default for well-known metric names, see docs) and passes it; a null bound is unbounded.
+
+A champion whose recorded metric cannot be trusted (tags missing, another metric name, not a finite number,
+outside the range) is no valid champion: otherwise one bad tag would block every later candidate forever.
+The candidate is then judged on the threshold alone, ``champion_problem`` says why, and so does the reason,
+which the workflow's notification (deployed or rejected) carries.
+
 Errors (class name = Step Functions error name): MalformedEvent, MetricMissing, MetricNotNumeric,
-ChampionMetricMissing, ChampionMetricInvalid; any other botocore error propagates unchanged.
+MetricOutOfRange; any other botocore error propagates unchanged.
 """
 
 from __future__ import annotations
@@ -53,12 +63,16 @@ class MetricNotNumeric(RetrainingError):
     """The candidate's metric value is not a finite number."""
 
 
+class MetricOutOfRange(RetrainingError):
+    """The candidate's metric value is outside the metric's possible range."""
+
+
 class ChampionMetricMissing(RetrainingError):
     """The deployed endpoint config lacks the metric tags, so the champion cannot be compared."""
 
 
 class ChampionMetricInvalid(RetrainingError):
-    """The champion's recorded metric is for another metric name or is not a finite number."""
+    """The champion's recorded metric is for another metric name, not a finite number or out of range."""
 
 
 class _GateEventRequired(TypedDict):
@@ -72,6 +86,8 @@ class _GateEventRequired(TypedDict):
 class GateEvent(_GateEventRequired, total=False):
     endpoint_name: str
     invalid_metrics: list[str]
+    metric_min: float | None
+    metric_max: float | None
 
 
 class GateResult(TypedDict):
@@ -82,6 +98,7 @@ class GateResult(TypedDict):
     threshold: float
     goal: str
     champion_value: float | None
+    champion_problem: str | None
 
 
 class GateRequest(NamedTuple):
@@ -94,6 +111,18 @@ class GateRequest(NamedTuple):
     compare_with_champion: bool
     endpoint_name: str | None = None
     invalid_metrics: tuple[str, ...] = ()
+    metric_min: float | None = None
+    metric_max: float | None = None
+
+    def in_range(self, value: float) -> bool:
+        return (self.metric_min is None or value >= self.metric_min) and (
+            self.metric_max is None or value <= self.metric_max
+        )
+
+    def range_text(self) -> str:
+        low = "-inf" if self.metric_min is None else repr(self.metric_min)
+        high = "+inf" if self.metric_max is None else repr(self.metric_max)
+        return f"[{low}, {high}]"
 
 
 def parse_event(event: object) -> GateRequest:
@@ -123,6 +152,17 @@ def parse_event(event: object) -> GateRequest:
     invalid_metrics = event.get("invalid_metrics", [])
     if not isinstance(invalid_metrics, list) or not all(isinstance(n, str) for n in invalid_metrics):
         raise MalformedEvent(f"invalid_metrics must be a list of strings, got {invalid_metrics!r}")
+    bounds = {}
+    for key in ("metric_min", "metric_max"):
+        raw = event.get(key)
+        bounds[key] = None if raw is None else finite_float(raw)
+        if raw is not None and bounds[key] is None:
+            raise MalformedEvent(f"{key} must be a finite number or null, got {raw!r}")
+    low, high = bounds["metric_min"], bounds["metric_max"]
+    if low is not None and high is not None and not low < high:
+        raise MalformedEvent(f"metric_min ({low!r}) must be less than metric_max ({high!r})")
+    if (low is not None and threshold < low) or (high is not None and threshold > high):
+        raise MalformedEvent(f"threshold {threshold!r} is outside the metric's range [{low!r}, {high!r}]")
     return GateRequest(
         metrics=metrics,
         metric_name=metric_name,
@@ -131,6 +171,8 @@ def parse_event(event: object) -> GateRequest:
         compare_with_champion=compare,
         endpoint_name=endpoint_name if compare else None,
         invalid_metrics=tuple(invalid_metrics),
+        metric_min=low,
+        metric_max=high,
     )
 
 
@@ -138,7 +180,10 @@ def candidate_value(metrics: dict[str, Any], name: str, invalid_metrics: tuple[s
     """The candidate's value for metric ``name``, or MetricMissing / MetricNotNumeric."""
     if name not in metrics:
         if name in invalid_metrics:
-            raise MetricNotNumeric(f"the training job reported a value for {name!r} that is not a finite number")
+            raise MetricNotNumeric(
+                f"the training job reported no single finite value for {name!r} "
+                "(a value that is not a finite number, or several different values)"
+            )
         raise MetricMissing(f"metric {name!r} not in metrics; available: {sorted(metrics)}")
     value = finite_float(metrics[name])
     if value is None:
@@ -151,8 +196,13 @@ def beats(value: float, reference: float, goal: str) -> bool:
     return value > reference if goal == "maximize" else value < reference
 
 
-def champion_value(sagemaker: Any, endpoint_name: str, metric_name: str) -> float | None:
-    """The metric recorded on the endpoint's current endpoint config; None if the endpoint does not exist."""
+def champion_value(
+    sagemaker: Any, endpoint_name: str, metric_name: str, request: GateRequest | None = None
+) -> float | None:
+    """The metric recorded on the endpoint's current endpoint config; None if the endpoint does not exist.
+
+    ChampionMetricMissing / ChampionMetricInvalid when the record cannot be trusted (outside ``request``'s range too).
+    """
     from botocore.exceptions import ClientError  # already loaded with the client; kept off the import path
 
     try:
@@ -186,6 +236,10 @@ def champion_value(sagemaker: Any, endpoint_name: str, metric_name: str) -> floa
         raise ChampionMetricInvalid(
             f"endpoint config {config_name} records {metric_name} = {tags[TAG_METRIC_VALUE]!r}, not a finite number"
         )
+    if request is not None and not request.in_range(value):
+        raise ChampionMetricInvalid(
+            f"endpoint config {config_name} records {metric_name} = {value!r}, outside its range {request.range_text()}"
+        )
     return value
 
 
@@ -204,9 +258,15 @@ def evaluate(request: GateRequest, sagemaker: Any) -> GateResult:
     """Apply the decision rules; ``sagemaker`` is used (and may be None otherwise) only to compare."""
     name, goal, threshold = request.metric_name, request.goal, request.threshold
     value = candidate_value(request.metrics, name, request.invalid_metrics)
+    if not request.in_range(value):
+        raise MetricOutOfRange(
+            f"metric {name!r} = {value!r} is outside its possible range {request.range_text()}: "
+            "not a measurement to trust (set metric_min / metric_max if the range is wrong)"
+        )
     op = ">" if goal == "maximize" else "<"
     candidate = f"{name} = {value!r}"
     champion = None
+    champion_problem = None
 
     if not beats(value, threshold, goal):
         deploy = False
@@ -217,8 +277,17 @@ def evaluate(request: GateRequest, sagemaker: Any) -> GateResult:
     else:
         endpoint = request.endpoint_name
         passed = f"{candidate} passes the threshold ({op} {threshold!r})"
-        champion = champion_value(sagemaker, endpoint, name)
-        if champion is None:
+        try:
+            champion = champion_value(sagemaker, endpoint, name, request)
+        except (ChampionMetricMissing, ChampionMetricInvalid) as exc:
+            champion_problem = str(exc)
+        if champion_problem is not None:
+            deploy = True
+            reason = (
+                f"{passed}. The champion on endpoint {endpoint} has no valid recorded metric ({champion_problem}), "
+                "so it is judged on the threshold alone; deploying."
+            )
+        elif champion is None:
             deploy = True
             reason = f"{passed} and endpoint {endpoint} does not exist, so there is no champion; deploying."
         elif beats(value, champion, goal):
@@ -238,6 +307,7 @@ def evaluate(request: GateRequest, sagemaker: Any) -> GateResult:
         "threshold": threshold,
         "goal": goal,
         "champion_value": champion,
+        "champion_problem": champion_problem,
     }
 
 

@@ -8,7 +8,12 @@ Result::
 
     {"training_job_name": "<name>", "status": "Completed",
      "metrics": {"<MetricName>": <finite float>, ...},
-     "invalid_metrics": ["<MetricName whose value is not a finite number>", ...]}
+     "invalid_metrics": ["<MetricName with no single finite value>", ...],
+     "conflicting_metrics": ["<MetricName reported more than once with different values>", ...]}
+
+A metric reported more than once with the same value counts once. One reported with different values (or once
+as a number and once not) has no value to trust: it is left out of ``metrics`` and named in ``invalid_metrics``
+(which the gate refuses) and in ``conflicting_metrics`` (for the log).
 
 Errors (class name = Step Functions error name): MalformedEvent, TrainingJobFailed, MetricsUnavailable.
 """
@@ -45,6 +50,7 @@ class MetricsResult(TypedDict):
     status: str
     metrics: dict[str, float]
     invalid_metrics: list[str]
+    conflicting_metrics: list[str]
 
 
 def parse_event(event: object) -> str:
@@ -60,9 +66,10 @@ def parse_event(event: object) -> str:
 
 
 def final_metrics(sagemaker: Any, training_job_name: str) -> MetricsResult:
-    """Describe the job and collect its FinalMetricDataList by metric name (a repeated name keeps the last).
+    """Describe the job and collect its FinalMetricDataList by metric name. Fails closed on doubt.
 
-    Values that are not finite numbers are left out of ``metrics`` and named in ``invalid_metrics``.
+    Values that are not finite numbers, and names reported with conflicting values, are left out of
+    ``metrics`` and named in ``invalid_metrics`` (conflicts also in ``conflicting_metrics``).
     """
     job = sagemaker.describe_training_job(TrainingJobName=training_job_name)
     status = job["TrainingJobStatus"]
@@ -73,22 +80,29 @@ def final_metrics(sagemaker: Any, training_job_name: str) -> MetricsResult:
     if not reported:
         raise MetricsUnavailable(f"training job {training_job_name} reported no FinalMetricDataList")
 
-    metrics: dict[str, float] = {}
-    invalid: dict[str, None] = {}  # an ordered set
+    # Every value reported per name, in order of first appearance (a dict keeps insertion order).
+    values: dict[str, list[object]] = {}
     for item in reported:
-        name = item["MetricName"]
-        value = finite_float(item.get("Value"))
-        metrics.pop(name, None)
-        invalid.pop(name, None)
-        if value is None:
-            invalid[name] = None
+        values.setdefault(item["MetricName"], []).append(item.get("Value"))
+
+    metrics: dict[str, float] = {}
+    invalid: list[str] = []
+    conflicting: list[str] = []
+    for name, reported_values in values.items():
+        numbers = [finite_float(v) for v in reported_values]
+        if len(set(numbers)) > 1:  # different values, or a number and a non-number: no value to trust
+            conflicting.append(name)
+            invalid.append(name)
+        elif numbers[0] is None:
+            invalid.append(name)
         else:
-            metrics[name] = value
+            metrics[name] = numbers[0]
     return {
         "training_job_name": training_job_name,
         "status": status,
         "metrics": metrics,
-        "invalid_metrics": list(invalid),
+        "invalid_metrics": invalid,
+        "conflicting_metrics": conflicting,
     }
 
 
@@ -102,5 +116,6 @@ def handler(event: MetricsEvent, context: object) -> MetricsResult:
         training_job_name=training_job_name,
         metrics=result["metrics"],
         invalid_metrics=result["invalid_metrics"],
+        conflicting_metrics=result["conflicting_metrics"],
     )
     return result

@@ -8,9 +8,15 @@ variable "name" {
   }
 }
 
+variable "create_kms_key" {
+  type        = bool
+  description = "Create a customer managed KMS key (rotation on) that encrypts the topic and lets publisher_service_principals use it, so that EventBridge rules can publish. false: kms_key_id encrypts the topic."
+  default     = true
+}
+
 variable "kms_key_id" {
   type        = string
-  description = "KMS key (ID, ARN or alias) that encrypts the topic. EventBridge rules can publish only to a topic encrypted with a customer managed key."
+  description = "KMS key (ID, ARN or alias) that encrypts the topic when create_kms_key is false. EventBridge rules can publish only to a topic encrypted with a customer managed key whose policy lets events.amazonaws.com use it."
   default     = "alias/aws/sns"
 }
 
@@ -28,6 +34,12 @@ variable "email_addresses" {
 variable "publisher_service_principals" {
   type        = list(string)
   description = "AWS services allowed by the topic policy to publish (e.g. events.amazonaws.com), limited to this account."
+  default     = []
+}
+
+variable "publisher_source_arns" {
+  type        = list(string)
+  description = "If set, the services of publisher_service_principals may publish only on behalf of these resources (aws:SourceArn), e.g. the ARNs of the EventBridge rules that target the topic."
   default     = []
 }
 

@@ -17,6 +17,7 @@ from gate import (
     MalformedEvent,
     MetricMissing,
     MetricNotNumeric,
+    MetricOutOfRange,
 )
 
 METRIC = "validation:accuracy"
@@ -124,6 +125,7 @@ def test_handler_output_shape():
         "threshold": 0.9,
         "goal": "maximize",
         "champion_value": None,
+        "champion_problem": None,
     }
     assert json.loads(json.dumps(result, allow_nan=False)) == result
 
@@ -175,6 +177,7 @@ def test_champion_output_shape(handler_stubber):
         "threshold": 0.9,
         "goal": "maximize",
         "champion_value": 0.91,
+        "champion_problem": None,
     }
 
 
@@ -216,10 +219,15 @@ def test_champion_tags_are_paginated(stubber):
     ],
     ids=["no-tags", "no-value", "no-name"],
 )
-def test_champion_metric_missing(handler_stubber, tags):
+def test_champion_metric_missing_means_no_valid_champion(handler_stubber, tags):
+    """A champion without its tags must not block every later candidate: judged on the threshold alone."""
     stub_champion(handler_stubber, tags)
-    with pytest.raises(ChampionMetricMissing, match="sfn-ml:metric-"):
-        gate.handler(make_event(0.99, compare=True), None)
+    result = gate.handler(make_event(0.99, compare=True), None)
+    assert result["deploy"] is True
+    assert result["champion_value"] is None
+    assert "sfn-ml:metric-" in result["champion_problem"]
+    assert "has no valid recorded metric" in result["reason"]
+    assert "judged on the threshold alone; deploying." in result["reason"]
 
 
 @pytest.mark.parametrize(
@@ -231,13 +239,68 @@ def test_champion_metric_missing(handler_stubber, tags):
         champion_tags("high"),
         champion_tags(""),
         champion_tags("0.9", name="validation:f1"),
+        champion_tags("1.5"),  # an accuracy above 1: out of [0, 1]
+        champion_tags("-0.1"),
     ],
-    ids=["nan", "inf", "-inf", "word", "empty", "other-metric"],
+    ids=["nan", "inf", "-inf", "word", "empty", "other-metric", "above-max", "below-min"],
 )
-def test_champion_metric_invalid(handler_stubber, tags):
+def test_invalid_champion_means_no_valid_champion(handler_stubber, tags):
     stub_champion(handler_stubber, tags)
-    with pytest.raises(ChampionMetricInvalid):
-        gate.handler(make_event(0.99, compare=True), None)
+    result = gate.handler(make_event(0.99, compare=True, metric_min=0, metric_max=1), None)
+    assert result["deploy"] is True
+    assert result["champion_value"] is None
+    assert result["champion_problem"]
+    assert result["champion_problem"] in result["reason"]
+
+
+def test_invalid_champion_still_needs_the_threshold(handler_stubber):
+    # Failing the threshold rejects before any lookup (no response queued), whatever the champion holds.
+    result = gate.handler(make_event(0.85, compare=True, metric_min=0, metric_max=1), None)
+    assert result["deploy"] is False
+
+
+def test_a_poisoned_champion_is_replaced_by_the_next_candidate(handler_stubber):
+    """A tag of 1e9 on a maximized accuracy would otherwise beat every candidate forever."""
+    stub_champion(handler_stubber, champion_tags("1000000000"))
+    result = gate.handler(make_event(0.95, compare=True, metric_min=0, metric_max=1), None)
+    assert result["deploy"] is True
+    assert "outside its range [0.0, 1.0]" in result["reason"]
+
+
+# The metric's possible range.
+
+
+@pytest.mark.parametrize(
+    ("value", "goal", "low", "high"),
+    [
+        (1.2, "maximize", 0, 1),  # an accuracy above 1
+        (-0.5, "minimize", 0, None),  # a negative error
+        (-1e-9, "minimize", 0, None),
+    ],
+)
+def test_candidate_out_of_range_never_deploys(value, goal, low, high):
+    threshold = 0.9 if goal == "maximize" else 3.0
+    event = make_event(value, goal=goal, threshold=threshold, metric_min=low, metric_max=high)
+    with pytest.raises(MetricOutOfRange, match="outside its possible range"):
+        gate.handler(event, None)
+
+
+@pytest.mark.parametrize(("value", "deploy"), [(0.0, True), (1.0, False), (0.95, False)])
+def test_range_bounds_are_inclusive(value, deploy):
+    event = make_event(value, goal="minimize", threshold=0.5, metric_min=0, metric_max=1)
+    assert gate.handler(event, None)["deploy"] is deploy
+
+
+def test_null_bounds_are_unbounded():
+    event = make_event(-5.0, goal="minimize", threshold=3.0, metric_min=None, metric_max=None)
+    assert gate.handler(event, None)["deploy"] is True
+
+
+def test_conflicting_duplicates_never_deploy():
+    # metrics.handler names a metric reported with different values in invalid_metrics and drops its value.
+    event = make_event(metrics={"train:accuracy": 0.99}, invalid_metrics=[METRIC])
+    with pytest.raises(MetricNotNumeric, match="several different values"):
+        gate.handler(event, None)
 
 
 @pytest.mark.parametrize(
@@ -306,6 +369,11 @@ MALFORMED = {
     "empty-endpoint": make_event(compare=True, endpoint_name=""),
     "bad-endpoint": make_event(compare=True, endpoint_name="my_endpoint"),
     "invalid-metrics-not-list": make_event(invalid_metrics=METRIC),
+    "min-string": make_event(metric_min="0"),
+    "max-nan": make_event(metric_max=math.nan),
+    "min-not-below-max": make_event(metric_min=1, metric_max=1),
+    "threshold-above-max": make_event(threshold=2, metric_max=1),
+    "threshold-below-min": make_event(threshold=-1, metric_min=0),
 }
 
 
@@ -320,6 +388,7 @@ def test_error_names_are_the_step_functions_error_names():
         MalformedEvent,
         MetricMissing,
         MetricNotNumeric,
+        MetricOutOfRange,
         ChampionMetricMissing,
         ChampionMetricInvalid,
     )
@@ -327,6 +396,7 @@ def test_error_names_are_the_step_functions_error_names():
         "MalformedEvent",
         "MetricMissing",
         "MetricNotNumeric",
+        "MetricOutOfRange",
         "ChampionMetricMissing",
         "ChampionMetricInvalid",
     ]

@@ -45,13 +45,28 @@ def test_handler_output_shape(handler_stubber):
         "status": "Completed",
         "metrics": {"validation:accuracy": 0.93, "train:accuracy": 0.97},
         "invalid_metrics": [],
+        "conflicting_metrics": [],
     }
     assert json.loads(json.dumps(result, allow_nan=False)) == result  # a valid Step Functions payload
 
 
-def test_repeated_metric_keeps_the_last(stubber):
-    stub_job(stubber, job_description(final_metrics=[("validation:rmse", 3.0), ("validation:rmse", 2.5)]))
-    assert metrics.final_metrics(stubber.client, JOB)["metrics"] == {"validation:rmse": 2.5}
+def test_repeated_metric_with_one_value_counts_once(stubber):
+    stub_job(stubber, job_description(final_metrics=[("validation:rmse", 2.5), ("validation:rmse", 2.5)]))
+    result = metrics.final_metrics(stubber.client, JOB)
+    assert result["metrics"] == {"validation:rmse": 2.5}
+    assert result["invalid_metrics"] == result["conflicting_metrics"] == []
+
+
+def test_conflicting_duplicates_have_no_value(stubber):
+    """A name reported with two values is not resolved by order: the gate must not pick one (fails closed)."""
+    stub_job(
+        stubber,
+        job_description(final_metrics=[("validation:rmse", 3.0), ("validation:f1", 0.8), ("validation:rmse", 2.5)]),
+    )
+    result = metrics.final_metrics(stubber.client, JOB)
+    assert result["metrics"] == {"validation:f1": 0.8}
+    assert result["invalid_metrics"] == ["validation:rmse"]
+    assert result["conflicting_metrics"] == ["validation:rmse"]
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
@@ -62,16 +77,17 @@ def test_non_finite_values_are_reported_not_converted(stubber, bad):
     assert result["invalid_metrics"] == ["validation:auc"]
 
 
-def test_last_value_wins_between_valid_and_invalid(stubber):
+def test_valid_and_invalid_values_of_one_name_conflict(stubber):
     stub_job(
         stubber,
         job_description(
-            final_metrics=[("a", 1.0), ("a", math.nan), ("b", math.nan), ("b", 2.0)],
+            final_metrics=[("a", 1.0), ("a", math.nan), ("b", math.nan), ("b", 2.0), ("c", math.nan), ("c", math.inf)],
         ),
     )
     result = metrics.final_metrics(stubber.client, JOB)
-    assert result["metrics"] == {"b": 2.0}
-    assert result["invalid_metrics"] == ["a"]
+    assert result["metrics"] == {}
+    assert result["invalid_metrics"] == ["a", "b", "c"]
+    assert result["conflicting_metrics"] == ["a", "b"]  # c is only ever non-finite
 
 
 @pytest.mark.parametrize(
@@ -148,4 +164,5 @@ def test_one_json_log_line_per_decision(handler_stubber, caplog):
         "training_job_name": JOB,
         "metrics": {"validation:accuracy": 0.93},
         "invalid_metrics": [],
+        "conflicting_metrics": [],
     }
