@@ -64,6 +64,13 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        statement whose condition fails as a Deny, so the artifact bucket's TLS-only statement
                        denied every object read and write. The request's own keys (e.g. the SSE-KMS header)
                        are not in the context: with ``kms_key_arn`` set, uploads stay denied.
+fault_injection        ``BaseResponse.call_action``: ``inject_fault(service, operation, code=..., http_status=...,
+                       times=N, match=regex)`` makes that AWS call fail N times for every caller (executor,
+                       Lambda handlers, tests), answered in the service's own protocol as AWS answers errors
+                       (ThrottlingException 400, ServiceUnavailable 503, InternalFailure 500,
+                       ResourceLimitExceeded, AccessDeniedException); Step Functions then names it as it names
+                       that error ("Handling errors in Step Functions"). ``fail_job(kind, name_pattern, reason)``
+                       ends matching training/processing/transform jobs ``Failed`` with that FailureReason.
 lambda_handlers        ``LambdaFunction._invoke_lambda``: runs the function's deployed code (the zip it was
                        created with, its Handler and Environment) in-process, instead of in Docker, which is
                        not available here (moto without Docker answers every invoke with an error). So
@@ -200,6 +207,7 @@ def install(
             _hook_sagemaker_endpoints(state)
             _hook_s3_policy_conditions(state)
             _hook_lambda_handlers(state)
+            _hook_fault_injection(state)
         except BaseException:
             _undo(state)
             raise
@@ -698,7 +706,36 @@ class _JobLog:
         )
 
 
+class _InjectedJobFailure(Exception):
+    """A job failure ``fail_job`` asked for: its message is the FailureReason, verbatim."""
+
+
+_JOB_FAILURES: list[tuple[str, str, str]] = []
+
+
+def fail_job(kind: str, name_pattern: str, failure_reason: str) -> Callable[[], None]:
+    """Make every job of ``kind`` (training, processing, transform) whose name matches ``name_pattern`` (fnmatch)
+    end ``Failed`` with ``failure_reason`` (e.g. "AlgorithmError: ..." or "CapacityError: ..."); returns an undo.
+
+    The job is created and goes InProgress as usual, then fails before its container runs, as a real job does when
+    SageMaker cannot provision or the algorithm exits non-zero (DescribeTrainingJob: FailureReason).
+    """
+    if kind not in JOB_KINDS:
+        raise ValueError(f"kind must be one of {JOB_KINDS}, got {kind!r}")
+    entry = (kind, name_pattern, failure_reason)
+    _JOB_FAILURES.insert(0, entry)
+    return lambda: _JOB_FAILURES.remove(entry) if entry in _JOB_FAILURES else None
+
+
+def _check_injected_failure(kind: str, name: str) -> None:
+    for failing_kind, pattern, reason in list(_JOB_FAILURES):
+        if failing_kind == kind and fnmatch.fnmatchcase(name, pattern):
+            raise _InjectedJobFailure(reason)
+
+
 def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, _InjectedJobFailure):
+        return str(exc)
     if isinstance(exc, local_containers.ContainerClientError):
         return f"ClientError: {exc}"
     return f"AlgorithmError: {type(exc).__name__}: {exc}"
@@ -784,6 +821,7 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
     log = _JobLog("/aws/sagemaker/TrainingJobs", job.training_job_name)
     try:
         image = job.algorithm_specification.get("TrainingImage", "")
+        _check_injected_failure("training", job.training_job_name)
         container = _container_for("training", image)
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -832,6 +870,7 @@ def _run_transform_job(backend: Any, job: Any) -> None:
         model = backend.describe_model(job.model_name)
         container_def = model.primary_container or (model.containers or [{}])[0]
         image = container_def.get("Image", "")
+        _check_injected_failure("transform", job.transform_job_name)
         container = _container_for("transform", image)
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -883,6 +922,7 @@ def _run_processing_job(job: Any) -> None:
     log = _JobLog("/aws/sagemaker/ProcessingJobs", job.processing_job_name)
     try:
         app = job.app_specification or {}
+        _check_injected_failure("processing", job.processing_job_name)
         container = _container_for("processing", app.get("ImageUri", ""))
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -1416,3 +1456,113 @@ def _hook_lambda_handlers(state: _Installed) -> None:
 
     _patch(state, LambdaFunction, "_invoke_lambda", _invoke_lambda)
     state.undo.append(state.lambda_sandboxes.clear)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Fault injection: a named AWS call fails N times, for any caller
+# ---------------------------------------------------------------------------------------------------------------------
+@dataclass
+class Fault:
+    """One injected fault; ``remaining`` counts down as calls fail, ``failed`` counts the calls it failed."""
+
+    service: str
+    operation: str
+    code: str
+    message: str
+    http_status: int
+    remaining: int
+    match: re.Pattern[str] | None
+    failed: int = 0
+
+    def remove(self) -> None:
+        with _FAULT_LOCK:
+            if self in _FAULTS:
+                _FAULTS.remove(self)
+
+
+_FAULTS: list[Fault] = []
+_FAULT_LOCK = threading.Lock()
+# boto3 service names as a caller writes them -> moto's names for the same service (BaseResponse.service_name).
+_MOTO_SERVICE_NAMES = {"lambda": "awslambda", "sfn": "stepfunctions", "states": "stepfunctions"}
+
+
+def inject_fault(
+    service: str,
+    operation: str,
+    *,
+    code: str,
+    message: str | None = None,
+    http_status: int = 400,
+    times: int = 1,
+    match: str | None = None,
+) -> Fault:
+    """Make the next ``times`` calls of ``service``'s ``operation`` (e.g. "sagemaker", "DescribeEndpoint") fail.
+
+    Every caller sees it: the Step Functions executor's clients, the Lambda handlers the emulator runs, tests. The
+    answer is the error AWS would give, serialized in the service's protocol with ``code`` (e.g.
+    ``ThrottlingException`` 400, ``ServiceUnavailable`` 503, ``InternalFailure`` 500, ``ResourceLimitExceeded`` 400,
+    ``AccessDeniedException`` 400), so a boto3 caller gets a ClientError with that code and the executor names it as
+    Step Functions does. ``match``: a regex the request's path or body must contain (e.g. an endpoint name).
+    Returns the fault: ``.remove()`` it, or read ``.failed``.
+    """
+    if times < 1:
+        raise ValueError(f"times must be at least 1, got {times}")
+    fault = Fault(
+        service=_MOTO_SERVICE_NAMES.get(service.lower(), service.lower()),
+        operation=operation,
+        code=code,
+        message=message or f"Injected fault: {code}",
+        http_status=http_status,
+        remaining=times,
+        match=re.compile(match) if match else None,
+    )
+    with _FAULT_LOCK:
+        _FAULTS.append(fault)
+    return fault
+
+
+def clear_faults() -> None:
+    """Remove every injected fault."""
+    with _FAULT_LOCK:
+        _FAULTS.clear()
+
+
+def _take_fault(service: str, operation: str, request_text: str) -> Fault | None:
+    with _FAULT_LOCK:
+        for fault in _FAULTS:
+            if fault.service == service and fault.operation == operation:
+                if fault.match and not fault.match.search(request_text):
+                    continue
+                fault.remaining -= 1
+                fault.failed += 1
+                if fault.remaining <= 0:
+                    _FAULTS.remove(fault)
+                return fault
+    return None
+
+
+def _hook_fault_injection(state: _Installed) -> None:
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+
+    # Defined outside moto's packages, so moto serializes it with the called service's model (not moto.core's).
+    class InjectedFault(ServiceException):
+        pass
+
+    original = BaseResponse.call_action
+
+    def call_action(self):
+        service = getattr(self, "service_name", None) or ""
+        if any(f.service == service for f in list(_FAULTS)):
+            body = self.body.decode(errors="replace") if isinstance(self.body, bytes) else str(self.body or "")
+            fault = _take_fault(service, self._get_action(), f"{self.path} {body}")
+            if fault is not None:
+                error = InjectedFault(fault.code, fault.message)
+                _, headers, body = self.serialized(ActionResult(error))
+                headers["status"] = fault.http_status
+                headers, body = self._enrich_response(headers, body)  # the request id, as every answer has
+                return fault.http_status, headers, body
+        return original(self)
+
+    _patch(state, BaseResponse, "call_action", call_action)
+    state.undo.append(clear_faults)

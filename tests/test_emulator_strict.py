@@ -109,3 +109,103 @@ def test_lambda_invoke_modeled_error_is_named_by_lambda(sfn):  # noqa: F811
     out = failed_task(sfn, "arn:aws:states:::lambda:invoke", {"FunctionName": "missing", "Payload": {}})
     assert out.error == "Lambda.ResourceNotFoundException"
     assert "Error Code: ResourceNotFoundException" in out.cause
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Fault injection
+# ---------------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def faults():
+    yield moto_extensions.inject_fault
+    moto_extensions.clear_faults()
+
+
+@pytest.fixture(scope="module")
+def once(emu):  # noqa: F811
+    """A SageMaker client that makes each call once (boto3 retries throttling and 5xx by itself)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=emu.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def test_injected_fault_fails_the_named_call_n_times_then_clears(once, faults):
+    fault = faults("sagemaker", "ListEndpoints", code="ThrottlingException", message="Rate exceeded", times=2)
+    for _ in range(2):
+        with pytest.raises(once.exceptions.ClientError) as raised:
+            once.list_endpoints()
+        assert raised.value.response["Error"] == {"Code": "ThrottlingException", "Message": "Rate exceeded"}
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Endpoints" in once.list_endpoints()  # the third call goes through
+    assert fault.failed == 2
+    once.list_models()  # another operation of the same service was never affected
+
+
+def test_injected_5xx_carries_its_status(once, faults):
+    faults("sagemaker", "ListModels", code="ServiceUnavailable", http_status=503)
+    with pytest.raises(once.exceptions.ClientError) as raised:
+        once.list_models()
+    assert raised.value.response["Error"]["Code"] == "ServiceUnavailable"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+
+
+def test_injected_fault_matches_only_its_request(once, faults):
+    faults("sagemaker", "DescribeEndpoint", code="AccessDeniedException", match="only-this-one")
+    with pytest.raises(once.exceptions.ClientError, match="Could not find endpoint"):
+        once.describe_endpoint(EndpointName="another")  # not matched: the real answer
+    with pytest.raises(once.exceptions.ClientError, match="AccessDeniedException"):
+        once.describe_endpoint(EndpointName="only-this-one")
+
+
+def test_injected_throttling_reaches_the_executor_as_aws_names_it(sfn, faults):  # noqa: F811
+    faults("sagemaker", "ListEndpoints", code="ThrottlingException", message="Rate exceeded")
+    out = failed_task(sfn, "arn:aws:states:::aws-sdk:sagemaker:listEndpoints", {})
+    # ThrottlingException is not modeled by SageMaker's API: the base exception, the detail in Cause.
+    assert out.error == "SageMaker.SageMakerException"
+    assert "Rate exceeded" in out.cause
+
+
+def test_injected_resource_limit_on_the_optimized_integration_is_named(sfn, faults):  # noqa: F811
+    faults("sagemaker", "CreateModel", code="ResourceLimitExceeded", message="quota")
+    params = {"ModelName": e2e.unique("m"), "ExecutionRoleArn": "arn:aws:iam::123456789012:role/sm"}
+    params["PrimaryContainer"] = {"Image": IMAGE}
+    out = failed_task(sfn, "arn:aws:states:::sagemaker:createModel", params)
+    assert out.error == "SageMaker.ResourceLimitExceededException"
+    assert "Error Code: ResourceLimitExceeded" in out.cause
+
+
+def test_a_retry_outlasts_an_injected_fault(sfn, faults):  # noqa: F811
+    fault = faults("sagemaker", "ListEndpoints", code="ThrottlingException", times=2)
+    definition = e2e.one_task(
+        "arn:aws:states:::aws-sdk:sagemaker:listEndpoints",
+        {},
+        Retry=[{"ErrorEquals": ["SageMaker.SageMakerException"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+    )
+    out = e2e.run(sfn, e2e.state_machine(sfn, definition))
+    assert out.status == "SUCCEEDED", out.cause
+    assert fault.failed == 2
+
+
+def test_fail_job_ends_a_matching_training_job_failed_with_the_reason(sagemaker, bucket):  # noqa: F811
+    undo = moto_extensions.fail_job("training", "doomed-*", "CapacityError: Unable to provision requested ML compute")
+    try:
+        doomed = train(sagemaker, bucket, name=e2e.unique("doomed"), image=BUILTIN_IMAGE)
+        spared = train(sagemaker, bucket, name=e2e.unique("spared"), image=BUILTIN_IMAGE)
+    finally:
+        undo()
+    assert doomed["TrainingJobStatus"] == "Failed"
+    assert doomed["FailureReason"] == "CapacityError: Unable to provision requested ML compute"
+    assert "FinalMetricDataList" not in doomed or doomed["FinalMetricDataList"] == []
+    assert spared["TrainingJobStatus"] == "Completed"
+
+
+def test_fail_job_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        moto_extensions.fail_job("tuning", "*", "x")
