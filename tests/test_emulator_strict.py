@@ -209,3 +209,11 @@ def test_fail_job_ends_a_matching_training_job_failed_with_the_reason(sagemaker,
 def test_fail_job_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
         moto_extensions.fail_job("tuning", "*", "x")
+
+
+def test_injected_lambda_service_error_is_named_as_step_functions_names_it(sfn, faults):  # noqa: F811
+    # "Handle Lambda service exceptions": a Lambda 500 ServiceException reaches the state as Lambda.ServiceException.
+    faults("lambda", "Invoke", code="ServiceException", message="Internal error", http_status=500, times=10)
+    out = failed_task(sfn, "arn:aws:states:::lambda:invoke", {"FunctionName": "any", "Payload": {}})
+    assert out.error == "Lambda.ServiceException"
+    assert "Internal error" in out.cause
