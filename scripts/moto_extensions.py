@@ -57,6 +57,11 @@ sagemaker_endpoints    ``SageMakerModelBackend``: UpdateEndpoint (missing in mot
                        ``InService`` at once); an endpoint whose model data is missing in S3 ends ``Failed``
                        (create) or rolls back to its old config with a FailureReason (update), as in AWS;
                        CreateModel / CreateEndpointConfig / CreateEndpoint refuse an existing name.
+                       ``set_endpoint_status(name, status, failure_reason=, hold_seconds=, then=)`` forces any
+                       DescribeEndpoint status (``ENDPOINT_STATUSES``); UpdateEndpoint is refused (ValidationException)
+                       while Creating/Updating/SystemUpdating/RollingBack/Deleting and when Failed, accepted when
+                       InService, OutOfService or UpdateRollbackFailed (fixed by a new UpdateEndpoint, DescribeEndpoint
+                       API reference).
 s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement applies only when its
                        Condition holds (StringEquals, StringNotEquals, Bool, Null), for a request with
                        ``aws:SecureTransport = true`` (the emulator stands in for AWS's HTTPS endpoints).
@@ -1093,12 +1098,59 @@ def _missing_model_data(backend: Any, config_name: str) -> str | None:
     return None
 
 
+# DescribeEndpoint's EndpointStatus values (SageMaker API reference, DescribeEndpoint).
+ENDPOINT_STATUSES = (
+    "OutOfService", "Creating", "Updating", "SystemUpdating", "RollingBack",
+    "InService", "Deleting", "Failed", "UpdateRollbackFailed",
+)  # fmt: skip
+# endpoint ARN -> (monotonic time when the forced status ends, the status it goes to then)
+_HELD_ENDPOINTS: dict[str, tuple[float, str]] = {}
+
+
+def set_endpoint_status(
+    name: str,
+    status: str,
+    *,
+    failure_reason: str | None = None,
+    hold_seconds: float | None = None,
+    then: str = "InService",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> None:
+    """Put endpoint ``name`` in ``status`` (any DescribeEndpoint status), e.g. SystemUpdating or UpdateRollbackFailed,
+    with ``failure_reason``; after ``hold_seconds`` (when given) it goes to ``then``. A pending Creating/Updating
+    transition of the endpoint is dropped. UpdateEndpoint/CreateEndpoint then answer as AWS does in that status."""
+    if status not in ENDPOINT_STATUSES or then not in ENDPOINT_STATUSES:
+        raise ValueError(f"status and then must be one of {', '.join(ENDPOINT_STATUSES)}, got {status!r}, {then!r}")
+    from moto.sagemaker.models import sagemaker_backends
+
+    endpoint = sagemaker_backends[account_id][region].endpoints.get(name)
+    if endpoint is None:
+        raise KeyError(f"no endpoint {name!r} in {account_id}/{region}")
+    with _ENDPOINTS_LOCK:
+        _PENDING_ENDPOINTS.pop(endpoint.arn, None)
+        _HELD_ENDPOINTS.pop(endpoint.arn, None)
+        endpoint.endpoint_status = status
+        endpoint.failure_reason = failure_reason
+        endpoint.last_modified_time = _utcnow()
+        if hold_seconds is not None:
+            _HELD_ENDPOINTS[endpoint.arn] = (time.monotonic() + hold_seconds, then)
+
+
 def _advance_endpoint(backend: Any, name: str) -> None:
     """Apply the endpoint's pending transition if its time has come (lazily, when someone looks)."""
     endpoint = backend.endpoints.get(name)
     if endpoint is None:
         return
     with _ENDPOINTS_LOCK:
+        held = _HELD_ENDPOINTS.get(endpoint.arn)
+        if held is not None:
+            if time.monotonic() < held[0]:
+                return
+            del _HELD_ENDPOINTS[endpoint.arn]
+            endpoint.endpoint_status = held[1]
+            endpoint.last_modified_time = _utcnow()
+            return
         pending = _PENDING_ENDPOINTS.get(endpoint.arn)
         if pending is None or time.monotonic() < pending.due:
             return
@@ -1170,7 +1222,8 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
             arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
             raise ValidationError(message=f"Could not find endpoint '{arn}'.")
         self.describe_endpoint_config(endpoint_config_name)  # raises if it does not exist
-        if endpoint.endpoint_status not in ("InService", "OutOfService"):
+        # UpdateRollbackFailed is fixed by a new UpdateEndpoint (DescribeEndpoint API reference, EndpointStatus).
+        if endpoint.endpoint_status not in ("InService", "OutOfService", "UpdateRollbackFailed"):
             raise ValidationError(
                 message=f'Cannot update in-progress endpoint "{endpoint.arn}".'
                 if endpoint.endpoint_status in ("Creating", "Updating", "SystemUpdating", "RollingBack")
@@ -1224,6 +1277,7 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
     state.undo.append(lambda: delattr(SageMakerModelBackend, "update_endpoint"))
     state.undo.append(lambda: delattr(SageMakerResponse, "update_endpoint"))
     state.undo.append(_PENDING_ENDPOINTS.clear)
+    state.undo.append(_HELD_ENDPOINTS.clear)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

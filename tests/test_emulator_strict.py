@@ -11,6 +11,7 @@ from tests.test_moto_extensions import (  # noqa: F401  (module-scoped fixtures)
     IMAGE,
     bucket,
     clients,
+    deployable,
     emu,
     metrics,
     sagemaker,
@@ -217,3 +218,52 @@ def test_injected_lambda_service_error_is_named_as_step_functions_names_it(sfn, 
     out = failed_task(sfn, "arn:aws:states:::lambda:invoke", {"FunctionName": "any", "Payload": {}})
     assert out.error == "Lambda.ServiceException"
     assert "Internal error" in out.cause
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Endpoint lifecycle (DescribeEndpoint EndpointStatus; UpdateEndpoint refuses an endpoint that is not stable)
+# ---------------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def live_endpoint(sagemaker, deployable):  # noqa: F811
+    name = e2e.unique("ep")
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=deployable["good"])
+    e2e.poll(lambda: sagemaker.describe_endpoint(EndpointName=name), "EndpointStatus", {"InService", "Failed"})
+    return name
+
+
+@pytest.mark.parametrize("status", ["Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting", "Failed"])
+def test_update_endpoint_is_refused_while_not_stable(sagemaker, deployable, live_endpoint, status):  # noqa: F811
+    moto_extensions.set_endpoint_status(live_endpoint, status, failure_reason="injected")
+    try:
+        described = sagemaker.describe_endpoint(EndpointName=live_endpoint)
+        assert described["EndpointStatus"] == status and described["FailureReason"] == "injected"
+        with pytest.raises(sagemaker.exceptions.ClientError) as raised:
+            sagemaker.update_endpoint(EndpointName=live_endpoint, EndpointConfigName=deployable["other"])
+        assert raised.value.response["Error"]["Code"] == "ValidationException"
+    finally:
+        moto_extensions.set_endpoint_status(live_endpoint, "InService")
+
+
+@pytest.mark.parametrize("status", ["InService", "OutOfService", "UpdateRollbackFailed"])
+def test_update_endpoint_is_accepted_when_stable(sagemaker, deployable, live_endpoint, status):  # noqa: F811
+    moto_extensions.set_endpoint_status(live_endpoint, status)
+    sagemaker.update_endpoint(EndpointName=live_endpoint, EndpointConfigName=deployable["good"])
+    assert sagemaker.describe_endpoint(EndpointName=live_endpoint)["EndpointStatus"] == "Updating"
+    e2e.poll(lambda: sagemaker.describe_endpoint(EndpointName=live_endpoint), "EndpointStatus", {"InService"})
+
+
+def test_a_held_status_ends_in_the_given_status(sagemaker, live_endpoint):  # noqa: F811
+    moto_extensions.set_endpoint_status(live_endpoint, "SystemUpdating", hold_seconds=0, then="OutOfService")
+    assert sagemaker.describe_endpoint(EndpointName=live_endpoint)["EndpointStatus"] == "OutOfService"
+    moto_extensions.set_endpoint_status(live_endpoint, "InService")
+
+
+def test_every_describe_endpoint_status_can_be_set_and_no_other(live_endpoint):
+    assert len(moto_extensions.ENDPOINT_STATUSES) == 9
+    with pytest.raises(ValueError, match="must be one of"):
+        moto_extensions.set_endpoint_status(live_endpoint, "Broken")
+
+
+def test_create_endpoint_refuses_an_existing_name(sagemaker, deployable, live_endpoint):  # noqa: F811
+    with pytest.raises(sagemaker.exceptions.ClientError, match="Cannot create already existing endpoint"):
+        sagemaker.create_endpoint(EndpointName=live_endpoint, EndpointConfigName=deployable["good"])
