@@ -69,6 +69,8 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        statement whose condition fails as a Deny, so the artifact bucket's TLS-only statement
                        denied every object read and write. The request's own keys (e.g. the SSE-KMS header)
                        are not in the context: with ``kms_key_arn`` set, uploads stay denied.
+empty_inputs           (part of sagemaker_jobs) a training channel whose S3 prefix holds no object fails the job
+                       with ``ClientError: Data download failed:No S3 objects found under S3 URL ...``.
 fault_injection        ``BaseResponse.call_action``: ``inject_fault(service, operation, code=..., http_status=...,
                        times=N, match=regex)`` makes that AWS call fail N times for every caller (executor,
                        Lambda handlers, tests), answered in the service's own protocol as AWS answers errors
@@ -834,7 +836,16 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
             for channel in job.input_data_config or []:
                 source = channel["DataSource"]["S3DataSource"]
                 dest = Path(tmp, "input", "data", channel["ChannelName"])
-                _download_prefix(s3, source["S3Uri"], dest)
+                if not _download_prefix(s3, source["S3Uri"], dest):
+                    # A training channel with no object fails the job before the container starts. The text is the
+                    # FailureReason users report from AWS (not found in the AWS docs corpus available here).
+                    bucket = _split_s3(source["S3Uri"])[0]
+                    raise local_containers.ContainerClientError(
+                        f'Data download failed:No S3 objects found under S3 URL "{source["S3Uri"]}" given in input '
+                        f"data source. Please ensure that the bucket exists in the selected region ({region}), that "
+                        f'objects exist under that S3 prefix, and that the role "{job.role_arn}" has '
+                        f'"s3:ListBucket" permissions on bucket "{bucket}".'
+                    )
                 channels[channel["ChannelName"]] = dest
             _transition(
                 job, "training", "InProgress", "Training", "Training image download completed. Training in progress."

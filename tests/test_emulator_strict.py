@@ -267,3 +267,20 @@ def test_every_describe_endpoint_status_can_be_set_and_no_other(live_endpoint):
 def test_create_endpoint_refuses_an_existing_name(sagemaker, deployable, live_endpoint):  # noqa: F811
     with pytest.raises(sagemaker.exceptions.ClientError, match="Cannot create already existing endpoint"):
         sagemaker.create_endpoint(EndpointName=live_endpoint, EndpointConfigName=deployable["good"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------------------------------
+def test_training_channel_without_objects_fails_the_job_as_a_client_error(sagemaker, bucket):  # noqa: F811
+    name = e2e.unique("job")
+    request = training_request(bucket, name, image=BUILTIN_IMAGE)
+    request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = f"s3://{bucket}/nothing-here/"
+    sagemaker.create_training_job(**request)
+    job = e2e.poll(
+        lambda: sagemaker.describe_training_job(TrainingJobName=name), "TrainingJobStatus", {"Completed", "Failed"}
+    )
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith(
+        f'ClientError: Data download failed:No S3 objects found under S3 URL "s3://{bucket}/nothing-here/"'
+    )
