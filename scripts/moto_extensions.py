@@ -40,6 +40,10 @@ sagemaker_integration  the Task factory, for ``arn:aws:states:::sagemaker:*``: `
                        and the response as cause. Errors are named as AWS names them
                        (``SageMaker.AmazonSageMakerException``, ``SageMaker.ResourceInUseException``...)
                        instead of ``States.Runtime``.
+sagemaker_actions      ``StepFunctionsParserBackend._validate_definition``: CreateStateMachine/UpdateStateMachine
+                       refuse (InvalidDefinition) an ``arn:aws:states:::sagemaker:`` Task whose action or pattern the
+                       optimized integration lacks (``SAGEMAKER_OPTIMIZED_ACTIONS``, from "Create and manage Amazon
+                       SageMaker AI jobs with Step Functions"), as AWS does at creation, not at run time.
 sagemaker_jobs         ``SageMakerModelBackend.create_{training,processing,transform}_job`` (and the
                        CreateProcessingJob response, which drops ``Environment`` in moto): a job is
                        ``InProgress`` while a local stand-in container (scripts/local_containers.py) runs it
@@ -210,6 +214,7 @@ def install(
             _hook_aws_sdk_shapes(state)
             _hook_aws_sdk_error_names(state)
             _hook_sagemaker_integration(state)
+            _hook_sagemaker_actions_at_creation(state)
             _hook_sagemaker_jobs(state)
             _hook_sagemaker_endpoints(state)
             _hook_s3_policy_conditions(state)
@@ -598,6 +603,61 @@ def _sagemaker_task_class() -> type:
             return resolve
 
     return StateTaskServiceSageMaker
+
+
+# The actions of the SageMaker optimized integration, and which of them have .sync ("Create and manage Amazon
+# SageMaker AI jobs with Step Functions", Step Functions Developer Guide). Any other arn:aws:states:::sagemaker:
+# resource is refused by CreateStateMachine/UpdateStateMachine (InvalidDefinition, SCHEMA_VALIDATION_FAILED); the
+# aws-sdk integration (arn:aws:states:::aws-sdk:sagemaker:...) is the way to call the others.
+SAGEMAKER_OPTIMIZED_ACTIONS = {
+    "createendpoint": False,
+    "createendpointconfig": False,
+    "createhyperparametertuningjob": True,
+    "createlabelingjob": True,
+    "createmodel": False,
+    "createprocessingjob": True,
+    "createtrainingjob": True,
+    "createtransformjob": True,
+    "updateendpoint": False,
+}
+_SAGEMAKER_RESOURCE = "arn:aws:states:::sagemaker:"
+
+
+def _unsupported_sagemaker_resources(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(resource, JSON pointer) of every optimized SageMaker Task resource AWS does not support, nested states too."""
+    if isinstance(node, dict):
+        resource = node.get("Resource")
+        if node.get("Type") == "Task" and isinstance(resource, str) and resource.startswith(_SAGEMAKER_RESOURCE):
+            action, _, pattern = resource[len(_SAGEMAKER_RESOURCE) :].partition(".")
+            sync_ok = SAGEMAKER_OPTIMIZED_ACTIONS.get(action.lower())
+            if sync_ok is None or pattern not in ("", "sync") or (pattern == "sync" and not sync_ok):
+                yield resource, f"{path}/Resource"
+        for key, value in node.items():
+            yield from _unsupported_sagemaker_resources(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _unsupported_sagemaker_resources(value, f"{path}/{index}")
+
+
+def _hook_sagemaker_actions_at_creation(state: _Installed) -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.__dict__["_validate_definition"]
+
+    def _validate_definition(definition: str) -> None:
+        with contextlib.suppress(ValueError):  # not JSON: moto's own validation below refuses it
+            for resource, pointer in _unsupported_sagemaker_resources(json.loads(definition)):
+                raise JsonRESTError(  # moto's parser.api.InvalidDefinition serializes with an empty code
+                    "InvalidDefinition",
+                    f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided {resource} "
+                    "is not recognized. The value is not a valid resource ARN, or the resource is not available in "
+                    f"this region. at {pointer}'",
+                )
+        original.__func__(definition=definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(_validate_definition)
+    state.undo.append(lambda: setattr(StepFunctionsParserBackend, "_validate_definition", original))
 
 
 def _hook_sagemaker_integration(state: _Installed) -> None:

@@ -37,6 +37,7 @@ def logged(value: float) -> float:
     """A metric as SageMaker extracts it from the stand-in's log line (5 decimals, as XGBoost prints them)."""
     return round(value, 5)
 
+
 # Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
 MODULE_OVERRIDE = """# Written by tests/test_e2e_retraining.py: fast polling on the emulator.
 module "ml_workflows" {

@@ -284,3 +284,23 @@ def test_training_channel_without_objects_fails_the_job_as_a_client_error(sagema
     assert job["FailureReason"].startswith(
         f'ClientError: Data download failed:No S3 objects found under S3 URL "s3://{bucket}/nothing-here/"'
     )
+
+
+# The SageMaker optimized integration's actions ("Create and manage Amazon SageMaker AI jobs with Step Functions").
+@pytest.mark.parametrize("action", ["describeEndpoint", "deleteEndpoint", "createTrainingJob.waitForTaskToken"])
+def test_optimized_sagemaker_refuses_an_unsupported_action_at_creation(sfn, action):  # noqa: F811
+    definition = e2e.one_task(f"arn:aws:states:::sagemaker:{action}", {"EndpointName": "x"})
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        e2e.state_machine(sfn, definition)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "createEndpoint", "createEndpointConfig", "createModel", "updateEndpoint",
+        "createTrainingJob.sync", "createProcessingJob.sync", "createTransformJob.sync",
+        "createHyperParameterTuningJob", "createLabelingJob",
+    ],
+)  # fmt: skip
+def test_optimized_sagemaker_accepts_the_supported_actions(sfn, action):  # noqa: F811
+    e2e.state_machine(sfn, e2e.one_task(f"arn:aws:states:::sagemaker:{action}", {}))
