@@ -237,7 +237,7 @@ def test_sagemaker_request_response_errors_are_named_as_in_aws(sfn, sagemaker):
 def test_sagemaker_sync_is_refused_for_actions_without_it(sfn):
     definition = e2e.one_task("arn:aws:states:::sagemaker:createModel.sync", {"ModelName": "x"})
     # Refused at creation, as AWS does (tests/test_emulator_strict.py covers every supported action).
-    with pytest.raises(sfn.exceptions.InvalidDefinition, match="createModel.sync is not recognized"):
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match=r"createModel\.sync is not recognized"):
         e2e.state_machine(sfn, definition)
 
 
