@@ -43,6 +43,10 @@ sagemaker_integration  the Task factory, for ``arn:aws:states:::sagemaker:*``: `
                        and the response as cause. Errors are named as AWS names them
                        (``SageMaker.AmazonSageMakerException``, ``SageMaker.ResourceInUseException``...)
                        instead of ``States.Runtime``.
+sagemaker_actions      ``StepFunctionsParserBackend._validate_definition``: CreateStateMachine/UpdateStateMachine
+                       refuse (InvalidDefinition) an ``arn:aws:states:::sagemaker:`` Task whose action or pattern the
+                       optimized integration lacks (``SAGEMAKER_OPTIMIZED_ACTIONS``, from "Create and manage Amazon
+                       SageMaker AI jobs with Step Functions"), as AWS does at creation, not at run time.
 sagemaker_jobs         ``SageMakerModelBackend.create_{training,processing,transform}_job`` (and the
                        CreateProcessingJob response, which drops ``Environment`` in moto): a job is
                        ``InProgress`` while a local stand-in container (scripts/local_containers.py) runs it
@@ -60,6 +64,11 @@ sagemaker_endpoints    ``SageMakerModelBackend``: UpdateEndpoint (missing in mot
                        ``InService`` at once); an endpoint whose model data is missing in S3 ends ``Failed``
                        (create) or rolls back to its old config with a FailureReason (update), as in AWS;
                        CreateModel / CreateEndpointConfig / CreateEndpoint refuse an existing name.
+                       ``set_endpoint_status(name, status, failure_reason=, hold_seconds=, then=)`` forces any
+                       DescribeEndpoint status (``ENDPOINT_STATUSES``); UpdateEndpoint is refused (ValidationException)
+                       while Creating/Updating/SystemUpdating/RollingBack/Deleting and when Failed, accepted when
+                       InService, OutOfService or UpdateRollbackFailed (fixed by a new UpdateEndpoint, DescribeEndpoint
+                       API reference).
 s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement applies only when its
                        Condition holds (StringEquals, StringNotEquals, Bool, Null), for a request with
                        ``aws:SecureTransport = true`` (the emulator stands in for AWS's HTTPS endpoints).
@@ -69,6 +78,15 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        are not in the context: with ``kms_key_arn`` set, uploads stay denied.
 timing                 scripts/moto_timing.py: ListExecutions lists an execution only some time after its start
                        (eventually consistent, as AWS documents); DynamoDB conditional writes are atomic.
+empty_inputs           (part of sagemaker_jobs) a training channel whose S3 prefix holds no object fails the job
+                       with ``ClientError: Data download failed:No S3 objects found under S3 URL ...``.
+fault_injection        ``BaseResponse.call_action``: ``inject_fault(service, operation, code=..., http_status=...,
+                       times=N, match=regex)`` makes that AWS call fail N times for every caller (executor,
+                       Lambda handlers, tests), answered in the service's own protocol as AWS answers errors
+                       (ThrottlingException 400, ServiceUnavailable 503, InternalFailure 500,
+                       ResourceLimitExceeded, AccessDeniedException); Step Functions then names it as it names
+                       that error ("Handling errors in Step Functions"). ``fail_job(kind, name_pattern, reason)``
+                       ends matching training/processing/transform jobs ``Failed`` with that FailureReason.
 lambda_handlers        ``LambdaFunction._invoke_lambda``: runs the function's deployed code (the zip it was
                        created with, its Handler and Environment) in-process, instead of in Docker, which is
                        not available here (moto without Docker answers every invoke with an error). So
@@ -208,6 +226,7 @@ def install(
             _hook_aws_sdk_shapes(state)
             _hook_aws_sdk_error_names(state)
             _hook_sagemaker_integration(state)
+            _hook_sagemaker_actions_at_creation(state)
             _hook_sagemaker_jobs(state)
             _hook_sagemaker_endpoints(state)
             _hook_s3_policy_conditions(state)
@@ -215,6 +234,7 @@ def install(
             importlib.import_module("scripts.moto_timing").install(state, _patch)
             if enforce_iam:
                 _hook_iam(state)
+            _hook_fault_injection(state)
         except BaseException:
             _undo(state)
             raise
@@ -631,6 +651,61 @@ def _sagemaker_task_class() -> type:
     return StateTaskServiceSageMaker
 
 
+# The actions of the SageMaker optimized integration, and which of them have .sync ("Create and manage Amazon
+# SageMaker AI jobs with Step Functions", Step Functions Developer Guide). Any other arn:aws:states:::sagemaker:
+# resource is refused by CreateStateMachine/UpdateStateMachine (InvalidDefinition, SCHEMA_VALIDATION_FAILED); the
+# aws-sdk integration (arn:aws:states:::aws-sdk:sagemaker:...) is the way to call the others.
+SAGEMAKER_OPTIMIZED_ACTIONS = {
+    "createendpoint": False,
+    "createendpointconfig": False,
+    "createhyperparametertuningjob": True,
+    "createlabelingjob": True,
+    "createmodel": False,
+    "createprocessingjob": True,
+    "createtrainingjob": True,
+    "createtransformjob": True,
+    "updateendpoint": False,
+}
+_SAGEMAKER_RESOURCE = "arn:aws:states:::sagemaker:"
+
+
+def _unsupported_sagemaker_resources(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(resource, JSON pointer) of every optimized SageMaker Task resource AWS does not support, nested states too."""
+    if isinstance(node, dict):
+        resource = node.get("Resource")
+        if node.get("Type") == "Task" and isinstance(resource, str) and resource.startswith(_SAGEMAKER_RESOURCE):
+            action, _, pattern = resource[len(_SAGEMAKER_RESOURCE) :].partition(".")
+            sync_ok = SAGEMAKER_OPTIMIZED_ACTIONS.get(action.lower())
+            if sync_ok is None or pattern not in ("", "sync") or (pattern == "sync" and not sync_ok):
+                yield resource, f"{path}/Resource"
+        for key, value in node.items():
+            yield from _unsupported_sagemaker_resources(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _unsupported_sagemaker_resources(value, f"{path}/{index}")
+
+
+def _hook_sagemaker_actions_at_creation(state: _Installed) -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.__dict__["_validate_definition"]
+
+    def _validate_definition(definition: str) -> None:
+        with contextlib.suppress(ValueError):  # not JSON: moto's own validation below refuses it
+            for resource, pointer in _unsupported_sagemaker_resources(json.loads(definition)):
+                raise JsonRESTError(  # moto's parser.api.InvalidDefinition serializes with an empty code
+                    "InvalidDefinition",
+                    f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided {resource} "
+                    "is not recognized. The value is not a valid resource ARN, or the resource is not available in "
+                    f"this region. at {pointer}'",
+                )
+        original.__func__(definition=definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(_validate_definition)
+    state.undo.append(lambda: setattr(StepFunctionsParserBackend, "_validate_definition", original))
+
+
 def _hook_sagemaker_integration(state: _Installed) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
@@ -744,7 +819,36 @@ class _JobLog:
         )
 
 
+class _InjectedJobFailure(Exception):
+    """A job failure ``fail_job`` asked for: its message is the FailureReason, verbatim."""
+
+
+_JOB_FAILURES: list[tuple[str, str, str]] = []
+
+
+def fail_job(kind: str, name_pattern: str, failure_reason: str) -> Callable[[], None]:
+    """Make every job of ``kind`` (training, processing, transform) whose name matches ``name_pattern`` (fnmatch)
+    end ``Failed`` with ``failure_reason`` (e.g. "AlgorithmError: ..." or "CapacityError: ..."); returns an undo.
+
+    The job is created and goes InProgress as usual, then fails before its container runs, as a real job does when
+    SageMaker cannot provision or the algorithm exits non-zero (DescribeTrainingJob: FailureReason).
+    """
+    if kind not in JOB_KINDS:
+        raise ValueError(f"kind must be one of {JOB_KINDS}, got {kind!r}")
+    entry = (kind, name_pattern, failure_reason)
+    _JOB_FAILURES.insert(0, entry)
+    return lambda: _JOB_FAILURES.remove(entry) if entry in _JOB_FAILURES else None
+
+
+def _check_injected_failure(kind: str, name: str) -> None:
+    for failing_kind, pattern, reason in list(_JOB_FAILURES):
+        if failing_kind == kind and fnmatch.fnmatchcase(name, pattern):
+            raise _InjectedJobFailure(reason)
+
+
 def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, _InjectedJobFailure):
+        return str(exc)
     if isinstance(exc, local_containers.ContainerClientError):
         return f"ClientError: {exc}"
     return f"AlgorithmError: {type(exc).__name__}: {exc}"
@@ -831,6 +935,7 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
     try:
         _iam().job_started("training", job)
         image = job.algorithm_specification.get("TrainingImage", "")
+        _check_injected_failure("training", job.training_job_name)
         container = _container_for("training", image)
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -838,7 +943,16 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
             for channel in job.input_data_config or []:
                 source = channel["DataSource"]["S3DataSource"]
                 dest = Path(tmp, "input", "data", channel["ChannelName"])
-                _download_prefix(s3, source["S3Uri"], dest)
+                if not _download_prefix(s3, source["S3Uri"], dest):
+                    # A training channel with no object fails the job before the container starts. The text is the
+                    # FailureReason users report from AWS (not found in the AWS docs corpus available here).
+                    bucket = _split_s3(source["S3Uri"])[0]
+                    raise local_containers.ContainerClientError(
+                        f'Data download failed:No S3 objects found under S3 URL "{source["S3Uri"]}" given in input '
+                        f"data source. Please ensure that the bucket exists in the selected region ({region}), that "
+                        f'objects exist under that S3 prefix, and that the role "{job.role_arn}" has '
+                        f'"s3:ListBucket" permissions on bucket "{bucket}".'
+                    )
                 channels[channel["ChannelName"]] = dest
             _transition(
                 job, "training", "InProgress", "Training", "Training image download completed. Training in progress."
@@ -880,6 +994,7 @@ def _run_transform_job(backend: Any, job: Any) -> None:
         model = backend.describe_model(job.model_name)
         container_def = model.primary_container or (model.containers or [{}])[0]
         image = container_def.get("Image", "")
+        _check_injected_failure("transform", job.transform_job_name)
         container = _container_for("transform", image)
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -932,6 +1047,7 @@ def _run_processing_job(job: Any) -> None:
     try:
         _iam().job_started("processing", job)
         app = job.app_specification or {}
+        _check_injected_failure("processing", job.processing_job_name)
         container = _container_for("processing", app.get("ImageUri", ""))
         s3 = _client("s3", region)
         with tempfile.TemporaryDirectory(dir=_options().workdir) as tmp:
@@ -1104,12 +1220,59 @@ def _missing_model_data(backend: Any, config_name: str) -> str | None:
     return None
 
 
+# DescribeEndpoint's EndpointStatus values (SageMaker API reference, DescribeEndpoint).
+ENDPOINT_STATUSES = (
+    "OutOfService", "Creating", "Updating", "SystemUpdating", "RollingBack",
+    "InService", "Deleting", "Failed", "UpdateRollbackFailed",
+)  # fmt: skip
+# endpoint ARN -> (monotonic time when the forced status ends, the status it goes to then)
+_HELD_ENDPOINTS: dict[str, tuple[float, str]] = {}
+
+
+def set_endpoint_status(
+    name: str,
+    status: str,
+    *,
+    failure_reason: str | None = None,
+    hold_seconds: float | None = None,
+    then: str = "InService",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> None:
+    """Put endpoint ``name`` in ``status`` (any DescribeEndpoint status), e.g. SystemUpdating or UpdateRollbackFailed,
+    with ``failure_reason``; after ``hold_seconds`` (when given) it goes to ``then``. A pending Creating/Updating
+    transition of the endpoint is dropped. UpdateEndpoint/CreateEndpoint then answer as AWS does in that status."""
+    if status not in ENDPOINT_STATUSES or then not in ENDPOINT_STATUSES:
+        raise ValueError(f"status and then must be one of {', '.join(ENDPOINT_STATUSES)}, got {status!r}, {then!r}")
+    from moto.sagemaker.models import sagemaker_backends
+
+    endpoint = sagemaker_backends[account_id][region].endpoints.get(name)
+    if endpoint is None:
+        raise KeyError(f"no endpoint {name!r} in {account_id}/{region}")
+    with _ENDPOINTS_LOCK:
+        _PENDING_ENDPOINTS.pop(endpoint.arn, None)
+        _HELD_ENDPOINTS.pop(endpoint.arn, None)
+        endpoint.endpoint_status = status
+        endpoint.failure_reason = failure_reason
+        endpoint.last_modified_time = _utcnow()
+        if hold_seconds is not None:
+            _HELD_ENDPOINTS[endpoint.arn] = (time.monotonic() + hold_seconds, then)
+
+
 def _advance_endpoint(backend: Any, name: str) -> None:
     """Apply the endpoint's pending transition if its time has come (lazily, when someone looks)."""
     endpoint = backend.endpoints.get(name)
     if endpoint is None:
         return
     with _ENDPOINTS_LOCK:
+        held = _HELD_ENDPOINTS.get(endpoint.arn)
+        if held is not None:
+            if time.monotonic() < held[0]:
+                return
+            del _HELD_ENDPOINTS[endpoint.arn]
+            endpoint.endpoint_status = held[1]
+            endpoint.last_modified_time = _utcnow()
+            return
         pending = _PENDING_ENDPOINTS.get(endpoint.arn)
         if pending is None or time.monotonic() < pending.due:
             return
@@ -1181,7 +1344,8 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
             arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
             raise ValidationError(message=f"Could not find endpoint '{arn}'.")
         self.describe_endpoint_config(endpoint_config_name)  # raises if it does not exist
-        if endpoint.endpoint_status not in ("InService", "OutOfService"):
+        # UpdateRollbackFailed is fixed by a new UpdateEndpoint (DescribeEndpoint API reference, EndpointStatus).
+        if endpoint.endpoint_status not in ("InService", "OutOfService", "UpdateRollbackFailed"):
             raise ValidationError(
                 message=f'Cannot update in-progress endpoint "{endpoint.arn}".'
                 if endpoint.endpoint_status in ("Creating", "Updating", "SystemUpdating", "RollingBack")
@@ -1235,6 +1399,7 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
     state.undo.append(lambda: delattr(SageMakerModelBackend, "update_endpoint"))
     state.undo.append(lambda: delattr(SageMakerResponse, "update_endpoint"))
     state.undo.append(_PENDING_ENDPOINTS.clear)
+    state.undo.append(_HELD_ENDPOINTS.clear)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1481,3 +1646,113 @@ def _iam() -> ModuleType:
 def _hook_iam(state: _Installed) -> None:
     """Calls made as a role are evaluated against its policies: see scripts/moto_iam.py."""
     _iam().install(lambda owner, name, value: _patch(state, owner, name, value), state.undo.append)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Fault injection: a named AWS call fails N times, for any caller
+# ---------------------------------------------------------------------------------------------------------------------
+@dataclass
+class Fault:
+    """One injected fault; ``remaining`` counts down as calls fail, ``failed`` counts the calls it failed."""
+
+    service: str
+    operation: str
+    code: str
+    message: str
+    http_status: int
+    remaining: int
+    match: re.Pattern[str] | None
+    failed: int = 0
+
+    def remove(self) -> None:
+        with _FAULT_LOCK:
+            if self in _FAULTS:
+                _FAULTS.remove(self)
+
+
+_FAULTS: list[Fault] = []
+_FAULT_LOCK = threading.Lock()
+# boto3 service names as a caller writes them -> moto's names for the same service (BaseResponse.service_name).
+_MOTO_SERVICE_NAMES = {"lambda": "awslambda", "sfn": "stepfunctions", "states": "stepfunctions"}
+
+
+def inject_fault(
+    service: str,
+    operation: str,
+    *,
+    code: str,
+    message: str | None = None,
+    http_status: int = 400,
+    times: int = 1,
+    match: str | None = None,
+) -> Fault:
+    """Make the next ``times`` calls of ``service``'s ``operation`` (e.g. "sagemaker", "DescribeEndpoint") fail.
+
+    Every caller sees it: the Step Functions executor's clients, the Lambda handlers the emulator runs, tests. The
+    answer is the error AWS would give, serialized in the service's protocol with ``code`` (e.g.
+    ``ThrottlingException`` 400, ``ServiceUnavailable`` 503, ``InternalFailure`` 500, ``ResourceLimitExceeded`` 400,
+    ``AccessDeniedException`` 400), so a boto3 caller gets a ClientError with that code and the executor names it as
+    Step Functions does. ``match``: a regex the request's path or body must contain (e.g. an endpoint name).
+    Returns the fault: ``.remove()`` it, or read ``.failed``.
+    """
+    if times < 1:
+        raise ValueError(f"times must be at least 1, got {times}")
+    fault = Fault(
+        service=_MOTO_SERVICE_NAMES.get(service.lower(), service.lower()),
+        operation=operation,
+        code=code,
+        message=message or f"Injected fault: {code}",
+        http_status=http_status,
+        remaining=times,
+        match=re.compile(match) if match else None,
+    )
+    with _FAULT_LOCK:
+        _FAULTS.append(fault)
+    return fault
+
+
+def clear_faults() -> None:
+    """Remove every injected fault."""
+    with _FAULT_LOCK:
+        _FAULTS.clear()
+
+
+def _take_fault(service: str, operation: str, request_text: str) -> Fault | None:
+    with _FAULT_LOCK:
+        for fault in _FAULTS:
+            if fault.service == service and fault.operation == operation:
+                if fault.match and not fault.match.search(request_text):
+                    continue
+                fault.remaining -= 1
+                fault.failed += 1
+                if fault.remaining <= 0:
+                    _FAULTS.remove(fault)
+                return fault
+    return None
+
+
+def _hook_fault_injection(state: _Installed) -> None:
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult, BaseResponse
+
+    # Defined outside moto's packages, so moto serializes it with the called service's model (not moto.core's).
+    class InjectedFault(ServiceException):
+        pass
+
+    original = BaseResponse.call_action
+
+    def call_action(self):
+        service = getattr(self, "service_name", None) or ""
+        if any(f.service == service for f in list(_FAULTS)):
+            body = self.body.decode(errors="replace") if isinstance(self.body, bytes) else str(self.body or "")
+            fault = _take_fault(service, self._get_action(), f"{self.path} {body}")
+            if fault is not None:
+                error = InjectedFault(fault.code, fault.message)
+                _, headers, body = self.serialized(ActionResult(error))
+                headers["status"] = fault.http_status
+                headers, body = self._enrich_response(headers, body)  # the request id, as every answer has
+                return fault.http_status, headers, body
+        return original(self)
+
+    _patch(state, BaseResponse, "call_action", call_action)
+    state.undo.append(clear_faults)

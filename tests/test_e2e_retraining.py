@@ -288,11 +288,12 @@ def test_training_failure_notifies_and_fails(workflow, first_hour):
     assert failure["error"] == "States.TaskFailed"
     job = json.loads(failure["cause"])
     assert job["TrainingJobStatus"] == "Failed"
-    assert job["FailureReason"] == "ClientError: channel train: no data (no CSV rows found)"
+    # The hour's prefix is empty: the job fails before its container runs, as SageMaker fails it.
+    assert job["FailureReason"].startswith("ClientError: Data download failed:No S3 objects found under S3 URL")
 
     [note] = workflow.mailbox.about(run)
     assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
-    assert "failed with States.TaskFailed" in note["Message"] and "channel train: no data" in note["Message"]
+    assert "failed with States.TaskFailed" in note["Message"] and "No S3 objects found under S3 URL" in note["Message"]
     assert workflow.inventory() == before
     assert workflow.endpoint_state()["EndpointConfigName"] == endpoint_before["EndpointConfigName"]
 

@@ -240,7 +240,8 @@ def test_sagemaker_request_response_errors_are_named_as_in_aws(sfn, sagemaker):
 
 def test_sagemaker_sync_is_refused_for_actions_without_it(sfn):
     definition = e2e.one_task("arn:aws:states:::sagemaker:createModel.sync", {"ModelName": "x"})
-    with pytest.raises(sfn.exceptions.ClientError, match=r"no \.sync integration"):
+    # Refused at creation, as AWS does (tests/test_emulator_strict.py covers every supported action).
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match=r"createModel\.sync is not recognized"):
         e2e.state_machine(sfn, definition)
 
 
@@ -334,7 +335,8 @@ def test_training_job_without_data_fails_as_a_client_error(clients, sagemaker, b
         lambda: sagemaker.describe_training_job(TrainingJobName=name), "TrainingJobStatus", {"Completed", "Failed"}
     )
     assert job["TrainingJobStatus"] == "Failed"
-    assert job["FailureReason"] == "ClientError: channel train: no data (no CSV rows found)"
+    # An empty prefix fails before the container runs, as in AWS (tests/test_emulator_strict.py).
+    assert job["FailureReason"].startswith("ClientError: Data download failed:No S3 objects found under S3 URL")
     assert "ModelArtifacts" not in job and "FinalMetricDataList" not in job
 
 
@@ -389,7 +391,7 @@ def test_training_sync_failure_fails_the_task_with_the_job_as_cause(sfn, bucket)
     assert failure["error"] == "States.TaskFailed"
     cause = json.loads(failure["cause"])
     assert cause["TrainingJobStatus"] == "Failed"
-    assert cause["FailureReason"].startswith("ClientError: channel train: no data")
+    assert cause["FailureReason"].startswith("ClientError: Data download failed:No S3 objects found under S3 URL")
 
 
 def test_transform_sync_predicts_with_the_trained_model(clients, sfn, sagemaker, bucket):
