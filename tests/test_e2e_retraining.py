@@ -435,11 +435,6 @@ def test_busy_endpoint_is_waited_for_before_training(workflow, first_hour):
     assert statuses[0] == "SystemUpdating" and statuses[-1] == "InService"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The emulator's UpdateEndpoint refuses UpdateRollbackFailed; AWS documents a new UpdateEndpoint as the way "
-    "out. Remove this mark when scripts/moto_extensions.py accepts it (issue 8, section 1.5).",
-)
 def test_update_rollback_failed_endpoint_is_recovered_by_a_new_update(workflow, first_hour):
     jobs_before = _training_jobs(workflow)
     _set_endpoint_status(workflow, "UpdateRollbackFailed")
@@ -451,7 +446,7 @@ def test_update_rollback_failed_endpoint_is_recovered_by_a_new_update(workflow, 
 
     assert len(_training_jobs(workflow) - jobs_before) == 1
     path = run.states_entered()
-    assert path[3:6] == ["CheckEndpoint", "EndpointCanTakeUpdate", "EndpointChecked"]
+    assert path[2:5] == ["CheckEndpoint", "EndpointCanTakeUpdate", "EndpointChecked"]
     assert "UpdateEndpoint" in path
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     assert run.output["status"] == "deployed"
