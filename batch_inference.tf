@@ -196,13 +196,6 @@ locals {
     local.batch_other_repositories,
   ))
 
-  # Processing jobs hit the account's SageMaker quotas when many models run at once: wait longer for capacity than
-  # for other transient errors (the first matching retrier applies).
-  batch_sagemaker_retry = concat(
-    [{ ErrorEquals = ["SageMaker.ResourceLimitExceededException"], IntervalSeconds = 60, MaxAttempts = 10, BackoffRate = 1.5, MaxDelaySeconds = 300, JitterStrategy = "FULL" }],
-    local.retry.sagemaker,
-  )
-
   batch_inference_definition = local.create_batch_inference ? jsonencode(jsondecode(templatefile("${path.module}/definitions/batch_inference.asl.json.tftpl", {
     partition                    = local.partition
     name_prefix                  = var.name_prefix
@@ -217,7 +210,16 @@ locals {
     tolerated_failure_percentage = var.batch_tolerated_failure_percentage
     # 12 hex digits of a fresh UUID per attempt: a retried task never reuses the name of a job its failed attempt created.
     job_suffix_expression = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4)"
-    retry                 = merge(local.retry, { sagemaker = local.batch_sagemaker_retry })
+    # The SageMaker tasks have no Retry: their Catch sends SageMaker's base exception to "<Task>IsTransient", a
+    # Choice on $.error.Cause (retry.transient in locals.tf) that loops back through a Wait at most
+    # retry.transient.max_attempts times per model and run ($.retries.<Task>.attempts); any other error, and
+    # SageMaker.ResourceLimitExceededException (a quota: raise it or lower batch_max_concurrency), is the model's
+    # failure at once.
+    retry = local.retry
+    # The run's tag value: an execution name may hold characters a SageMaker tag value refuses (a manual start
+    # named "run (2)!"), so the tag holds its MD5 (32 hex digits), as the other workflows' sfn-ml:execution tag.
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/API_Tag.html
+    run_tag_expression = local.execution_tag["Value.$"]
     catch_all             = local.catch_all
     model_catch           = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyModelFailure" }]
   }))) : null

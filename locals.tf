@@ -43,10 +43,6 @@ locals {
     JitterStrategy  = "FULL"
   }
   retry = {
-    # Batch inference only (its Map iterations have no retry loop, see transient below): SageMaker's base exception
-    # covers throttling and validation alike, so it is retried twice at most, and a deterministic error reaches the
-    # model's failure notification after at most ~30 seconds. Retraining and approved deployment do not use it.
-    sagemaker = [merge(local.transient_retry, { ErrorEquals = ["SageMaker.AmazonSageMakerException"], MaxAttempts = 2, IntervalSeconds = 10 })]
     # https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
     lambda = [merge({ ErrorEquals = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"] }, local.transient_retry)]
     # SNS models its throttling and internal errors (ThrottledException, InternalErrorException, KMSThrottlingException);
@@ -59,7 +55,7 @@ locals {
     # The calls are read-only on the machine's own ARN, where the only deterministic error is AccessDenied (an IAM
     # defect the plan tests catch): a small bounded retry of the base name, at most ~1 minute.
     sfn = [merge(local.transient_retry, { ErrorEquals = ["Sfn.SfnException"], MaxAttempts = 3 })]
-    # SageMaker tasks of the retraining and approved-deployment workflows: no Retry, since SageMaker's base
+    # SageMaker tasks of every workflow (batch inference too, inside its Map iterations): no Retry, since SageMaker's base
     # exceptions (optimized: SageMaker.AmazonSageMakerException, aws-sdk: SageMaker.SageMakerException) cover
     # throttling and validation alike. Their Catch sends the base exception to "<Task>IsTransient", a Choice on
     # $.error.Cause: a transient cause (below) loops back to the task through a Wait, at most max_attempts times per

@@ -364,7 +364,12 @@ def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
         "ReaderConfig": {"InputType": "JSON"},
         "Parameters": {"Bucket": BUCKET, "Key.$": "$.manifest.key"},
     }
-    assert run["ItemSelector"] == {"model.$": "$$.Map.Item.Value", "run_id.$": "$$.Execution.Name"}
+    assert run["ItemSelector"] == {
+        "model.$": "$$.Map.Item.Value",
+        "run_id.$": "$$.Execution.Name",
+        "run_tag.$": "States.Hash($$.Execution.Name, 'MD5')",
+        "retries": {"RunInference": {"attempts": 0}, "RunPostprocess": {"attempts": 0}},
+    }
     assert run["ToleratedFailurePercentagePath"] == "$.manifest.tolerated_failure_percentage"
     assert states["AllModels"]["Result"]["tolerated_failure_percentage"] == 10
     assert states["OneModel"]["Parameters"]["tolerated_failure_percentage"] == 10
@@ -461,23 +466,38 @@ def test_processing_jobs(plan3):
         assert {t["Key"] for t in p["Tags"]} == {"sfn-ml:model", "sfn-ml:run", "sfn-ml:step"}
 
 
+SAGEMAKER_TASKS = ("RunPreprocessJob", "RunInference", "RunPostprocess")
+
+
 def test_every_task_retries_transient_errors_and_is_caught(plan3):
     definition = asl(plan3)
     proc = processor(plan3)
     tasks = {n: s for n, s in definition["States"].items() if s["Type"] == "Task"}
     tasks.update({f"child.{n}": s for n, s in proc["States"].items() if s["Type"] == "Task"})
-    inner = proc["States"]["Preprocess"]["ItemProcessor"]["States"]["RunPreprocessJob"]
+    inner_states = proc["States"]["Preprocess"]["ItemProcessor"]["States"]
+    inner = inner_states["RunPreprocessJob"]
     assert len(tasks) == 7
-    for name, task in [*tasks.items(), ("RunPreprocessJob", inner)]:
+    for name, task in tasks.items():
+        if name.removeprefix("child.") in SAGEMAKER_TASKS:
+            continue
         assert task["Retry"], name
         for r in task["Retry"]:
             assert r["BackoffRate"] > 1 and r["MaxAttempts"] >= 2 and r["MaxDelaySeconds"] <= 300, name
             assert "States.ALL" not in r["ErrorEquals"], f"{name} retries every error"
-    quota = inner["Retry"][0]
-    assert quota["ErrorEquals"] == ["SageMaker.ResourceLimitExceededException"] and quota["MaxAttempts"] == 10
-    # SageMaker's base exception also carries validation errors: retried twice at most (locals.tf retry.sagemaker)
-    assert inner["Retry"][1]["ErrorEquals"] == ["SageMaker.AmazonSageMakerException"]
-    assert inner["Retry"][1]["MaxAttempts"] == 2
+            assert not any(e.startswith("SageMaker.") for e in r["ErrorEquals"]), name
+    # SageMaker's base exception carries validation errors too, and ResourceLimitExceeded is a quota: no SageMaker
+    # task retries by name; only a transient Cause loops back (below).
+    for name, task in [("child.RunInference", tasks["child.RunInference"]), ("child.RunPostprocess", tasks["child.RunPostprocess"]), ("RunPreprocessJob", inner)]:
+        assert "Retry" not in task, name
+        short = name.removeprefix("child.")
+        assert task["Catch"][0] == {
+            "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
+            "ResultPath": "$.error",
+            "Next": f"{short}IsTransient",
+        }, name
+    assert inner["Catch"] == [
+        {"ErrorEquals": ["SageMaker.AmazonSageMakerException"], "ResultPath": "$.error", "Next": "RunPreprocessJobIsTransient"}
+    ]
     expected = {
         "NotifyFailure": "Failed",
         "NotifyModelsFailed": "ModelsFailed",
@@ -491,8 +511,69 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
     assert proc["States"]["Preprocess"]["Catch"] == [
         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyModelFailure"}
     ]
+    assert inner_states["PreprocessJobFailed"] == {
+        "Comment": inner_states["PreprocessJobFailed"]["Comment"],
+        "Type": "Fail",
+        "ErrorPath": "$.error.Error",
+        "CausePath": "$.error.Cause",
+    }
     assert proc["States"]["ModelFailed"]["Type"] == "Fail"
     assert definition["States"]["Failed"]["Type"] == "Fail"
+
+
+def test_sagemaker_tasks_retry_only_a_transient_cause_a_bounded_number_of_times(plan3):
+    proc = processor(plan3)
+    inner_states = proc["States"]["Preprocess"]["ItemProcessor"]["States"]
+    # the counters start at 0 in each model's item (and each preprocess step's item)
+    assert asl(plan3)["States"]["RunModels"]["ItemSelector"]["retries"] == {
+        "RunInference": {"attempts": 0},
+        "RunPostprocess": {"attempts": 0},
+    }
+    assert proc["States"]["Preprocess"]["ItemSelector"]["retries"] == {"RunPreprocessJob": {"attempts": 0}}
+    for task, states, failure in [
+        ("RunPreprocessJob", inner_states, "PreprocessJobFailed"),
+        ("RunInference", proc["States"], "NotifyModelFailure"),
+        ("RunPostprocess", proc["States"], "NotifyModelFailure"),
+    ]:
+        choice = states[f"{task}IsTransient"]
+        assert choice["Type"] == "Choice" and choice["Default"] == failure, task
+        missing, transient = choice["Choices"]
+        assert missing == {"Variable": "$.error.Cause", "IsPresent": False, "Next": failure}
+        patterns, bound = transient["And"]
+        matched = {c["StringMatches"] for c in patterns["Or"]}
+        assert {"*Throttling*", "*ServiceUnavailable*", "*Status Code: 5*"} <= matched, task
+        # nothing deterministic is ever retried
+        assert not any(w in p for p in matched for w in ("Validation", "AccessDenied", "ResourceLimit")), task
+        assert bound == {"Variable": f"$.retries.{task}.attempts", "NumericLessThan": 4}
+        assert transient["Next"] == f"{task}CountRetry"
+        count = states[f"{task}CountRetry"]
+        assert count["Parameters"] == {"attempts.$": f"States.MathAdd($.retries.{task}.attempts, 1)"}
+        assert count["ResultPath"] == f"$.retries.{task}" and count["Next"] == f"{task}RetryWait"
+        wait = states[f"{task}RetryWait"]
+        assert wait["Type"] == "Wait" and wait["Seconds"] == 20 and wait["Next"] == task
+
+
+def test_tags_hold_only_values_sagemaker_accepts(plan3):
+    # Execution names may hold "!", "'", "(" and ")", which a SageMaker tag value refuses: the run's tag is the
+    # MD5 of the execution name (the S3 paths keep the name itself).
+    selector = asl(plan3)["States"]["RunModels"]["ItemSelector"]
+    assert selector["run_id.$"] == "$$.Execution.Name"
+    assert selector["run_tag.$"] == "States.Hash($$.Execution.Name, 'MD5')"
+    proc = processor(plan3)
+    assert proc["States"]["Preprocess"]["ItemSelector"]["run_tag.$"] == "$.run_tag"
+    jobs = _jobs(plan3)
+    assert set(jobs) == set(SAGEMAKER_TASKS)
+    for name, job in jobs.items():
+        tags = {t["Key"]: t["Value.$"] for t in job["Parameters"]["Tags"]}
+        assert tags["sfn-ml:run"] == "$.run_tag", name
+        assert tags["sfn-ml:model"] == "$.model.name", name
+    # the other tag values come from the manifest: model names (validated at plan: letters, digits, hyphens) and
+    # step ids; all of them fit SageMaker's tag value pattern and length
+    tag_value = re.compile(r"^[\w .:/=+@-]{0,256}$")
+    for item in manifest(plan3):
+        assert tag_value.match(item["name"]), item["name"]
+        for step in [*item["preprocess"], item["inference"], item["postprocess"]]:
+            assert tag_value.match(step["id"]), step["id"]
 
 
 def test_notifications(plan3):
