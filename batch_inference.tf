@@ -220,8 +220,8 @@ locals {
     # named "run (2)!"), so the tag holds its MD5 (32 hex digits), as the other workflows' sfn-ml:execution tag.
     # https://docs.aws.amazon.com/sagemaker/latest/dg/API_Tag.html
     run_tag_expression = local.execution_tag["Value.$"]
-    catch_all             = local.catch_all
-    model_catch           = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyModelFailure" }]
+    catch_all          = local.catch_all
+    model_catch        = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyModelFailure" }]
   }))) : null
 }
 

@@ -487,7 +487,8 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
             assert not any(e.startswith("SageMaker.") for e in r["ErrorEquals"]), name
     # SageMaker's base exception carries validation errors too, and ResourceLimitExceeded is a quota: no SageMaker
     # task retries by name; only a transient Cause loops back (below).
-    for name, task in [("child.RunInference", tasks["child.RunInference"]), ("child.RunPostprocess", tasks["child.RunPostprocess"]), ("RunPreprocessJob", inner)]:
+    sagemaker_tasks = [(n, tasks[n]) for n in ("child.RunInference", "child.RunPostprocess")]
+    for name, task in [*sagemaker_tasks, ("RunPreprocessJob", inner)]:
         assert "Retry" not in task, name
         short = name.removeprefix("child.")
         assert task["Catch"][0] == {
@@ -495,9 +496,8 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
             "ResultPath": "$.error",
             "Next": f"{short}IsTransient",
         }, name
-    assert inner["Catch"] == [
-        {"ErrorEquals": ["SageMaker.AmazonSageMakerException"], "ResultPath": "$.error", "Next": "RunPreprocessJobIsTransient"}
-    ]
+    # no States.ALL here: every other error leaves the inline Map for its Catch
+    assert len(inner["Catch"]) == 1
     expected = {
         "NotifyFailure": "Failed",
         "NotifyModelsFailed": "ModelsFailed",
