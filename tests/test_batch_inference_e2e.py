@@ -10,6 +10,7 @@ the example's predict.py with the model that image/train.py trains, as the image
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -42,10 +43,11 @@ class Workflow:
         self.queue_url = queue_url
         self.notes: list[dict[str, str]] = []
 
-    def run(self, execution_input: str) -> e2e.Execution:
-        arn = self.sfn.start_execution(stateMachineArn=self.outputs["state_machine_arn"], input=execution_input)[
-            "executionArn"
-        ]
+    def run(self, execution_input: str, name: str | None = None) -> e2e.Execution:
+        named = {} if name is None else {"name": name}
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.outputs["state_machine_arn"], input=execution_input, **named
+        )["executionArn"]
         return e2e.wait(self.sfn, arn, timeout=180)
 
     def objects(self, uri: str) -> dict[str, bytes]:
@@ -79,7 +81,8 @@ class Workflow:
             tags = {
                 t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=summary["ProcessingJobArn"])["Tags"]
             }
-            if tags.get("sfn-ml:run") == run_id:
+            # the run's tag is the MD5 of the execution name (a tag value SageMaker accepts for every name)
+            if tags.get("sfn-ml:run") == hashlib.md5(run_id.encode(), usedforsecurity=False).hexdigest():
                 jobs.append(
                     {
                         **self.sagemaker.describe_processing_job(ProcessingJobName=summary["ProcessingJobName"]),
@@ -217,6 +220,43 @@ def test_a_failing_model_is_notified_and_fails_the_run(workflow):
     assert f"Batch inference of model iris failed in run {run_id}" in model_note
     run_note = notes[f"[{NAME_PREFIX}] batch inference: models failed"]
     assert "1 of 1 models failed" in run_note
+
+
+def test_a_throttled_job_start_is_retried_and_the_run_tag_is_valid_for_any_execution_name(workflow):
+    # "!", "(" and ")" are allowed in execution names, not in SageMaker tag values: the tag holds the name's MD5
+    name = f"manual-(2)!-{int(time.time())}"
+    fault = mx.inject_fault("sagemaker", "CreateProcessingJob", code="ThrottlingException", message="Rate exceeded")
+    try:
+        run = workflow.run(workflow.outputs["models"]["iris"]["execution_input"], name=name)
+    finally:
+        fault.remove()
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert fault.failed == 1
+    jobs = workflow.jobs_of(name)
+    assert sorted(j["tags"]["sfn-ml:step"] for j in jobs) == ["inf", "post", "pre0"]
+    for job in jobs:
+        assert job["ProcessingJobStatus"] == "Completed"
+        assert re.fullmatch(r"[0-9a-f]{32}", job["tags"]["sfn-ml:run"])
+    # the S3 paths keep the execution name itself
+    assert workflow.objects(f"{workflow.outputs['models']['iris']['output_uri']}{name}/")
+
+
+def test_a_resource_limit_is_not_retried_and_is_notified(workflow):
+    fault = mx.inject_fault("sagemaker", "CreateProcessingJob", code="ResourceLimitExceeded", message="quota", times=5)
+    try:
+        run = workflow.run(workflow.outputs["models"]["iris"]["execution_input"])
+    finally:
+        fault.remove()
+    assert run.status == "FAILED" and run.error == "ModelsFailed"
+    assert fault.failed == 1  # raise the quota or lower batch_max_concurrency: retrying does not clear it
+    run_id = run.arn.rsplit(":", 1)[1]
+    assert workflow.jobs_of(run_id) == []
+    notes = {n["Subject"]: n["Message"] for n in workflow.notifications(run_id)}
+    deadline = time.monotonic() + 10
+    while len(notes) < 2 and time.monotonic() < deadline:
+        notes.update({n["Subject"]: n["Message"] for n in workflow.notifications(run_id, timeout=1)})
+    model_note = notes[f"[{NAME_PREFIX}] batch inference: a model failed"]
+    assert "SageMaker.ResourceLimitExceededException" in model_note
 
 
 def test_an_unknown_model_fails_before_fanning_out(workflow):
