@@ -493,9 +493,28 @@ def _hook_aws_sdk_shapes(state: _Installed) -> None:
         operation = _operation_model(self._get_boto_service_name(boto_service_name), self.resource.api_action)
         if operation.output_shape is not None:
             self._from_boto_response(response, operation.output_shape)
+        _timestamps_as_strings(response)
 
     _patch(state, StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patch(state, StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
+
+
+def _timestamps_as_strings(value: Any) -> None:
+    """Timestamps in an aws-sdk Task's result, in place, as the ISO-8601 strings Step Functions passes on.
+
+    An aws-sdk integration's result is JSON (the state's output), so its timestamps are strings, e.g.
+    ``"CreationTime": "2024-05-01T12:00:00.123Z"`` (Step Functions' AWS SDK service integrations serialize the SDK's
+    Instant values in ISO-8601). moto's port leaves botocore's datetime objects in the result, so any later
+    DescribeExecution/GetExecutionHistory of an execution whose output holds one (e.g. ListEndpoints once an
+    endpoint exists) failed with a 500 ("Object of type datetime is not JSON serializable").
+    """
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        if isinstance(item, datetime.datetime):
+            utc = item.astimezone(datetime.timezone.utc) if item.tzinfo else item
+            value[key] = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+        else:
+            _timestamps_as_strings(item)
 
 
 # Service names as Step Functions writes them in aws-sdk error names (ServiceName.ErrorName, PascalCase).

@@ -83,11 +83,44 @@ def run(sfn: Any, state_machine_arn: str, payload: Any = None, timeout: float = 
     return wait(sfn, started["executionArn"], timeout)
 
 
-def state_machine(sfn: Any, definition: dict[str, Any], name: str | None = None) -> str:
+# The role of the small state machines the emulator tests create. The emulator evaluates IAM (scripts/moto_iam.py):
+# tests that are not about IAM run as a role that allows every action, so that what they assert is the behaviour
+# under test; tests of IAM itself create roles of their own (tests/test_emulator_iam.py).
+ANY_ACTION_ROLE = "sfn-test-any-action"
+
+
+def any_action_role(sfn: Any) -> str:
+    """The ARN of a role whose policy allows every action on every resource (created on first use)."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=sfn.meta.endpoint_url,
+        region_name=sfn.meta.region_name,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    try:
+        return iam.get_role(RoleName=ANY_ACTION_ROLE)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    arn = iam.create_role(RoleName=ANY_ACTION_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam.put_role_policy(RoleName=ANY_ACTION_ROLE, PolicyName="any-action", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def state_machine(sfn: Any, definition: dict[str, Any], name: str | None = None, role_arn: str | None = None) -> str:
     return sfn.create_state_machine(
         name=name or unique("sm"),
         definition=json.dumps(definition),
-        roleArn="arn:aws:iam::123456789012:role/sfn-test",
+        roleArn=role_arn or any_action_role(sfn),
     )["stateMachineArn"]
 
 

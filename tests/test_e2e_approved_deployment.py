@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -254,7 +255,7 @@ def test_the_confirmed_approval_deploys(workflow, approved):
     tags = workflow.config_tags(out["endpoint_config"])
     assert tags["sfn-ml:approved-by"] == "alice@example.com"
     assert tags["sfn-ml:commit"] == COMMITS["approved"]
-    assert out["model"].startswith(f"{NAME_PREFIX}-{COMMITS['approved'][:12]}-")
+    assert re.fullmatch(f"{NAME_PREFIX}-ad-[0-9a-f]{{32}}", out["model"]), out["model"]
 
     # The approver looked at real predictions: one line per test row, from the trained model.
     bucket, prefix = out["transform_output"][len("s3://") :].split("/", 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scripts import moto_extensions
@@ -304,3 +306,12 @@ def test_optimized_sagemaker_refuses_an_unsupported_action_at_creation(sfn, acti
 )  # fmt: skip
 def test_optimized_sagemaker_accepts_the_supported_actions(sfn, action):  # noqa: F811
     e2e.state_machine(sfn, e2e.one_task(f"arn:aws:states:::sagemaker:{action}", {}))
+
+
+def test_aws_sdk_timestamps_reach_the_state_as_iso_strings(sfn):  # noqa: F811
+    """An aws-sdk Task's result is JSON: timestamps are strings, and the execution can be described afterwards."""
+    target = e2e.state_machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    definition = e2e.one_task("arn:aws:states:::aws-sdk:sfn:describeStateMachine", {"StateMachineArn": target})
+    out = e2e.run(sfn, e2e.state_machine(sfn, definition))
+    assert out.status == "SUCCEEDED", out.cause
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", out.output["CreationDate"]), out.output
