@@ -281,11 +281,14 @@ def _patch(state: _Installed, owner: Any, name: str, value: Any) -> Any:
     """Set ``owner.name = value`` until uninstall(); return the original."""
     original = getattr(owner, name)
     had_own = name in vars(owner)
+    # Restore the attribute exactly as it was defined (a staticmethod or classmethod object, not the function that
+    # getattr returns), or the restored method takes ``self`` and breaks the next installation.
+    raw = vars(owner)[name] if had_own else None
     setattr(owner, name, value)
 
     def undo() -> None:
         if had_own:
-            setattr(owner, name, original)
+            setattr(owner, name, raw)
         else:
             delattr(owner, name)
 

@@ -498,7 +498,16 @@ def test_validation_error_is_not_retried_and_is_notified(workflow, first_hour, m
     before = workflow.inventory()
     message = "1 validation error detected: Value at 'executionRoleArn' failed to satisfy constraint"
     raised = _fail_next_calls(monkeypatch, "create_model", [("ValidationException", message)] * 5)
-    run = workflow.run_hour(wrong_validation_labels=0)  # a candidate that deploys
+    # Whatever an earlier test left serving (a 1.0 champion cannot be beaten), this candidate deploys: the serving
+    # config's metric tag is made unreadable, which the gate counts as no valid champion (threshold alone).
+    serving = workflow.endpoint_state()["EndpointConfigName"]
+    config_arn = workflow.sagemaker.describe_endpoint_config(EndpointConfigName=serving)["EndpointConfigArn"]
+    recorded = workflow.config_tags(serving)["sfn-ml:metric-value"]
+    workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": "unreadable"}])
+    try:
+        run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 > 0.9: a candidate that deploys
+    finally:
+        workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": recorded}])
 
     assert raised == ["ValidationException"]  # one attempt, no retry
     assert run.status == "FAILED" and run.error == "RetrainingFailed"

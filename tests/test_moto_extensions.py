@@ -855,3 +855,20 @@ def test_without_the_hook_the_same_interleaving_fails_with_no_such_state_none(mo
     ended = _stop_between_the_program_loops_two_reads(monkeypatch, sfn)
     assert ended["last_event"]["type"] == "ExecutionFailed"
     assert "No such state None" in ended["last_event"]["executionFailedEventDetails"]["cause"]
+
+
+def test_uninstall_restores_a_staticmethod_as_a_staticmethod():
+    """A hook that replaces a staticmethod (moto_iam's Lambda error names) must leave it callable on an instance:
+    restoring the bare function made the next run's Lambda errors a TypeError (States.Runtime)."""
+
+    class Owner:
+        @staticmethod
+        def name(x):
+            return x
+
+    state = mx._Installed(options=None)
+    mx._patch(state, Owner, "name", staticmethod(lambda x: -x))
+    assert Owner().name(2) == -2
+    mx._undo(state)
+    assert isinstance(vars(Owner)["name"], staticmethod)
+    assert Owner().name(2) == 2
