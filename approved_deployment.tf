@@ -358,7 +358,7 @@ module "approved_deployment_state_machine" {
 
   # Step Functions checks the role's permissions (the .sync managed rules) when it creates the machine, and the
   # definition names the functions and the topic by ARN.
-  depends_on = [module.approved_deployment_iam, module.approved_deployment_functions, module.notifications, module.approved_deployment_ecr, aws_dynamodb_table.locks]
+  depends_on = [module.approved_deployment_iam, module.approved_deployment_functions, module.notifications, module.approved_deployment_ecr, module.endpoint_lock]
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -1,3 +1,7 @@
+module "conventions" {
+  source = "./modules/conventions"
+}
+
 locals {
   account_id = var.account_id != null ? var.account_id : data.aws_caller_identity.current[0].account_id
   region     = data.aws_region.current.name
@@ -15,66 +19,14 @@ locals {
   create_retraining = var.create_retraining_workflow
   create_ecr        = local.create_retraining && var.create_ecr_repository
 
-  # A fresh SageMaker name on every task attempt (also on a redriven or retried one), of a fixed shape per workflow:
-  # "<prefix>-rt-<32 hex digits>" (retraining) and "<prefix>-ad-<32 hex digits>" (approved deployment), at most
-  # 26 + 4 + 32 = 62 characters. Every workflow's suffix has the same length (36), so the IAM patterns
-  # "<prefix>-rt-" + 32 "?" of two different prefixes never match each other's names (a name matched by both would
-  # have two lengths), and the marker keeps one workflow's role off the other's jobs. States.Hash gives hex digits:
-  # https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-hash-calc
-  sagemaker_name_hash = "States.Hash(States.UUID(), 'MD5')"
+  # The shared conventions (modules/conventions): SageMaker name shape and IAM patterns, execution tag, retries.
+  sagemaker_name_hash = module.conventions.sagemaker_name_hash
   name_expression     = "States.Format('{}-rt-{}', '${local.resource_prefix}', ${local.sagemaker_name_hash})"
-  name_suffix_pattern = { for k in ["rt", "ad"] : k => "-${k}-${join("", [for i in range(32) : "?"])}" }
-
-  # The execution's tag on what it creates. Execution names may hold characters a SageMaker tag value refuses
-  # (a manual start may be named "run (2)!"), so the tag holds the MD5 of the execution name (32 hex digits).
-  execution_tag = { Key = "sfn-ml:execution", "Value.$" = "States.Hash($$.Execution.Name, 'MD5')" }
-
-  # Retry policies of the Task states, by integration: only errors that can clear in minutes (throttling, 5xx,
-  # service unavailable), under the names Step Functions reports. Errors of an integration are named
-  # "<Service>.<Name>Exception" for the errors the service's API models; everything else (validation, throttling,
-  # access denied of services that do not model them) comes as the service's base exception, detail only in Cause.
-  # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
-  # https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
-  transient_retry = {
-    IntervalSeconds = 5
-    MaxAttempts     = 5
-    BackoffRate     = 2
-    MaxDelaySeconds = 120
-    JitterStrategy  = "FULL"
-  }
-  retry = {
-    # https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
-    lambda = [merge({ ErrorEquals = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"] }, local.transient_retry)]
-    # SNS models its throttling and internal errors (ThrottledException, InternalErrorException, KMSThrottlingException);
-    # SNS.AmazonSNSException (validation, authorization) is not retried.
-    sns = [merge({ ErrorEquals = ["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException", "SNS.SdkClientException"] }, local.transient_retry)]
-    # Glue models ThrottlingException, InternalServiceException and OperationTimeoutException; ConcurrentRunsExceeded is a
-    # limit (another run holds it) and Glue.AWSGlueException the base of everything else: neither is retried.
-    glue = [merge({ ErrorEquals = ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException"] }, local.transient_retry)]
-    # aws-sdk:sfn: throttling is not modeled by the Step Functions API, so it comes as the base Sfn.SfnException.
-    # The calls are read-only on the machine's own ARN, where the only deterministic error is AccessDenied (an IAM
-    # defect the plan tests catch): a small bounded retry of the base name, at most ~1 minute.
-    sfn = [merge(local.transient_retry, { ErrorEquals = ["Sfn.SfnException"], MaxAttempts = 3 })]
-    # SageMaker tasks of every workflow (batch inference too, inside its Map iterations): no Retry, since SageMaker's base
-    # exceptions (optimized: SageMaker.AmazonSageMakerException, aws-sdk: SageMaker.SageMakerException) cover
-    # throttling and validation alike. Their Catch sends the base exception to "<Task>IsTransient", a Choice on
-    # $.error.Cause: a transient cause (below) loops back to the task through a Wait, at most max_attempts times per
-    # task and execution ($.run.retries.<Task>.attempts); anything else goes to the failure notification.
-    transient = {
-      base_errors  = ["SageMaker.AmazonSageMakerException", "SageMaker.SageMakerException"]
-      max_attempts = 4
-      wait_seconds = 20
-      # Causes read "<message> (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; ...)"
-      # (optimized) or "<message> (Service: SageMaker, Status Code: 503, Request ID: ...)" (aws-sdk).
-      cause_patterns = [
-        "*Throttling*", "*Rate exceeded*", "*TooManyRequests*",
-        "*ServiceUnavailable*", "*InternalFailure*", "*InternalServerError*", "*Status Code: 5*",
-      ]
-      # The shared endpoint states (deploy_endpoint.states.json.tftpl) that get a loop.
-      endpoint_tasks = ["CheckEndpoint", "LookUpEndpoint", "CreateEndpoint", "UpdateEndpoint", "DescribeEndpoint"]
-    }
-  }
-  catch_all = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "NotifyFailure" }]
+  name_suffix_pattern = module.conventions.name_suffix_pattern
+  execution_tag       = module.conventions.execution_tag
+  transient_retry     = module.conventions.transient_retry
+  retry               = module.conventions.retry
+  catch_all           = module.conventions.catch_all
 }
 
 # Terraform 1.0.3 has no preconditions: an invalid combination of inputs fails planning here, with a message that

@@ -40,35 +40,9 @@ locals {
   # tables as the SageMaker Python SDK's image_uri_config): sagemaker-xgboost from the XGBoost registries (the
   # scikit-learn ones of batch_inference.tf), and the first-generation algorithms below from their shared registries.
   # Anything else (a copy in another account, a framework image that runs a script) is custom.
-  metric_defined = contains([for m in var.training_metric_definitions : m.name], var.metric_name)
-  builtin_algorithm_registries = {
-    "af-south-1"     = "455444449433"
-    "ap-east-1"      = "286214385809"
-    "ap-northeast-1" = "351501993468"
-    "ap-northeast-2" = "835164637446"
-    "ap-northeast-3" = "364406365360"
-    "ap-south-1"     = "991648021394"
-    "ap-southeast-1" = "475088953585"
-    "ap-southeast-2" = "712309505854"
-    "ca-central-1"   = "469771592824"
-    "cn-north-1"     = "390948362332"
-    "cn-northwest-1" = "387376663083"
-    "eu-central-1"   = "664544806723"
-    "eu-north-1"     = "669576153137"
-    "eu-west-1"      = "438346466558"
-    "eu-west-2"      = "644912444149"
-    "eu-west-3"      = "749696950732"
-    "eu-south-1"     = "257386234256"
-    "me-south-1"     = "249704162688"
-    "sa-east-1"      = "855470959533"
-    "us-east-1"      = "382416733822"
-    "us-east-2"      = "404615174143"
-    "us-gov-west-1"  = "226302683700"
-    "us-iso-east-1"  = "490574956308"
-    "us-west-1"      = "632365934929"
-    "us-west-2"      = "174872318107"
-  }
-  builtin_algorithm_repositories = ["linear-learner", "kmeans", "pca", "factorization-machines"]
+  metric_defined                 = contains([for m in var.training_metric_definitions : m.name], var.metric_name)
+  builtin_algorithm_registries   = module.conventions.builtin_algorithm_registries
+  builtin_algorithm_repositories = module.conventions.builtin_algorithm_repositories
   training_image_regex           = "^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
   training_image_parts           = can(regex(local.training_image_regex, local.training_image_uri)) ? regex(local.training_image_regex, local.training_image_uri) : ["", "", ""]
   training_image_builtin = local.training_image_parts[0] != "" && (
@@ -218,7 +192,7 @@ module "retraining_state_machine" {
 
   # Step Functions checks the role's permissions (e.g. the .sync managed rules) when it creates the machine, and
   # the definition names the functions and the topic by ARN.
-  depends_on = [module.iam, module.retraining_functions, module.notifications, module.ecr_repository, aws_dynamodb_table.locks]
+  depends_on = [module.iam, module.retraining_functions, module.notifications, module.ecr_repository, module.endpoint_lock]
 }
 
 module "retraining_schedule" {

@@ -97,7 +97,9 @@ def test_workflow_is_off_by_default(tf_fixture):
     counts = h.counts_by_type(plan)
     for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_apigatewayv2_api"):
         assert rtype not in counts
-    assert list(h.of_type(plan, "aws_dynamodb_table")) == ["module.this.aws_dynamodb_table.locks[0]"]  # retraining
+    # The retraining workflow's endpoint locks only.
+    tables = list(h.of_type(plan, "aws_dynamodb_table"))
+    assert tables == ["module.this.module.endpoint_lock[0].aws_dynamodb_table.this"]
     assert counts["aws_sfn_state_machine"] == 1  # the retraining workflow only
 
 

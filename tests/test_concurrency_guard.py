@@ -128,7 +128,7 @@ def test_the_lock_is_confirmed_before_the_endpoint_and_released_on_every_end_pat
 
 
 def test_lock_table_and_iam(plan):
-    table = h.one(plan, "aws_dynamodb_table.locks[0]")
+    table = h.one(plan, "module.endpoint_lock[0].aws_dynamodb_table.this")
     assert table["name"] == "churn-endpoint-locks"
     assert table["billing_mode"] == "PAY_PER_REQUEST"
     assert table["hash_key"] == "lock_key"
@@ -152,7 +152,7 @@ def test_lock_table_and_iam(plan):
 
 def test_lock_table_is_encrypted_with_the_given_key(tf_fixture):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    table = h.one(tf_fixture("root").plan(kms_key_arn=key), "aws_dynamodb_table.locks[0]")
+    table = h.one(tf_fixture("root").plan(kms_key_arn=key), "module.endpoint_lock[0].aws_dynamodb_table.this")
     assert table["server_side_encryption"] == [{"enabled": True, "kms_key_arn": key}]
 
 
