@@ -24,9 +24,9 @@ variable "schedules" {
 
   validation {
     condition = alltrue([for s in values(var.schedules) :
-      can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", s.schedule_expression))
+      can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ?()]+ [^ ?()]+ (\\? [^ ?()]+ [^ ?()]+|[^ ?()]+ [^ ?()]+ \\?) [^ ?()]+\\))$", s.schedule_expression))
     ])
-    error_message = "Each schedule_expression must be rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\"."
+    error_message = "Each schedule_expression must be rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with exactly one of day-of-month and day-of-week set to ? (EventBridge refuses both set or both ?), e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\"."
   }
 
   validation {
