@@ -151,10 +151,14 @@ resource "aws_iam_role" "lambda" {
 data "aws_iam_policy_document" "lambda" {
   count = var.create_lambda_role ? 1 : 0
 
-  statement {
-    sid       = "FunctionLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [for n in var.lambda_function_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda/${n}:*"]
+  # Only with function names: AWS refuses a statement without resources (MalformedPolicyDocument).
+  dynamic "statement" {
+    for_each = length(var.lambda_function_names) > 0 ? [true] : []
+    content {
+      sid       = "FunctionLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = [for n in var.lambda_function_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda/${n}:*"]
+    }
   }
 
   statement {
