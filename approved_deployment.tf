@@ -371,7 +371,7 @@ module "approval_notifications" {
   name            = local.approvals_topic_name
   account_id      = local.account_id
   kms_key_id      = coalesce(var.kms_key_arn, "alias/aws/sns")
-  email_addresses = var.approval_emails
+  email_addresses = { for a in var.approval_emails : a => a }
   create_kms_key  = false # only the approval Lambda publishes here, no EventBridge rule
   tags            = var.tags
 }

@@ -6,8 +6,8 @@ variable "name_prefix" {
   description = "Prefix of every resource name and of the SageMaker jobs, models and endpoint configs the workflows create. Per-execution names append a 37-character suffix, which keeps them within SageMaker's 63."
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 26
-    error_message = "The name_prefix must be 1-26 characters of letters, digits and hyphens, starting and ending with a letter or digit: SageMaker names allow [a-zA-Z0-9](-*[a-zA-Z0-9])* up to 63 characters, and the workflows append a 37-character suffix."
+    condition     = can(regex("^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$", var.name_prefix)) && length(var.name_prefix) <= 26 && !can(regex("^(?i)(sthree-|amzn-s3-demo-|xn--)", var.name_prefix))
+    error_message = "The name_prefix must be 1-26 letters and digits in groups joined by single hyphens (no leading, trailing or double hyphen), and must not start with sthree- or amzn-s3-demo-: every name built from it must be valid, SageMaker jobs, models and endpoint configs (63 characters with a 37-character suffix), ECR repositories (no double hyphen), S3 buckets (lower case, reserved prefixes), IAM roles, Lambda functions, state machines, EventBridge rules, DynamoDB tables and SNS topics."
   }
 }
 
@@ -26,6 +26,14 @@ variable "tags" {
   type        = map(string)
   description = "Tags for every resource the module creates."
   default     = {}
+
+  validation {
+    condition = length(var.tags) <= 50 && alltrue([for k, v in var.tags :
+      length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !can(regex("^(?i)aws:", k))
+      && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", k)) && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", v))
+    ])
+    error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
+  }
 }
 
 variable "kms_key_arn" {
@@ -49,6 +57,15 @@ variable "artifact_bucket_name" {
   type        = string
   description = "Name of the artifact bucket: the name of the bucket to create (default `<name_prefix>-<account>-<region>` in lower case) or of your own bucket when create_artifact_bucket is false."
   default     = null
+
+  # S3 bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+  validation {
+    condition = var.artifact_bucket_name == null || (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.artifact_bucket_name, "x")))
+      && !can(regex("\\.\\.|\\.-|-\\.|^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$|^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\\.mrap|--x-s3)$", coalesce(var.artifact_bucket_name, "x")))
+    )
+    error_message = "The artifact_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no two adjacent dots, not an IP address, no reserved prefix xn--, sthree-, amzn-s3-demo- or suffix -s3alias, --ol-s3, .mrap, --x-s3), or null."
+  }
 }
 
 variable "artifact_bucket_force_destroy" {
@@ -58,13 +75,13 @@ variable "artifact_bucket_force_destroy" {
 }
 
 variable "notification_emails" {
-  type        = list(string)
-  description = "E-mail addresses subscribed to the notifications topic (each confirms its subscription)."
-  default     = []
+  type        = map(string)
+  description = "E-mail addresses subscribed to the notifications topic (each confirms its subscription), keyed by a stable name of your choice (`{ oncall = \"ml-oncall@example.com\" }`): the keys name the subscriptions, so an address may come from a resource created in the same apply. Key an address by itself to keep a subscription made from the earlier list form."
+  default     = {}
 
   validation {
-    condition     = alltrue([for a in var.notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
-    error_message = "The notification_emails must be e-mail addresses (name@domain.tld)."
+    condition     = alltrue([for k, a in var.notification_emails : length(k) >= 1 && can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "Each value of notification_emails must be an e-mail address (name@domain.tld), each key a non-empty name, e.g. { oncall = \"ml-oncall@example.com\" }."
   }
 }
 

@@ -187,5 +187,6 @@ def test_notifications(tf_fixture):
     own = fx.plan(create_kms_key="false")
     assert "aws_kms_key" not in h.counts_by_type(own)
     assert h.one(own, "aws_sns_topic.this")["kms_master_key_id"] == "alias/aws/sns"
-    assert h.one(plan, 'aws_sns_topic_subscription.email["ml-team@example.com"]')["protocol"] == "email"
-    assert "Each of email_addresses must be an e-mail address" in fx.plan_error(email_addresses=["nobody"])
+    subscription = h.one(plan, 'aws_sns_topic_subscription.email["team"]')
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", "ml-team@example.com")
+    assert "Each value of email_addresses must be an e-mail address" in fx.plan_error(email_addresses={"x": "nobody"})

@@ -41,9 +41,9 @@ variable "approval_emails" {
 }
 
 variable "notification_emails" {
-  type        = list(string)
-  description = "Addresses that receive the workflow's notifications (deployed, rejected, expired, failed)."
-  default     = []
+  type        = map(string)
+  description = "Addresses (by a name of your choice) that receive the workflow's notifications (deployed, rejected, expired, failed)."
+  default     = {}
 }
 
 variable "artifact_bucket_force_destroy" {

@@ -17,9 +17,9 @@ variable "iris_image_tag" {
 }
 
 variable "notification_emails" {
-  type        = list(string)
-  description = "Addresses that receive the workflow's notifications."
-  default     = []
+  type        = map(string)
+  description = "Addresses (by a name of your choice) that receive the workflow's notifications."
+  default     = {}
 }
 
 variable "artifact_bucket_force_destroy" {

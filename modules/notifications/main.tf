@@ -90,7 +90,8 @@ resource "aws_sns_topic_policy" "this" {
 }
 
 resource "aws_sns_topic_subscription" "email" {
-  for_each  = toset(var.email_addresses)
+  # Keyed by the caller's names, not by the addresses: an address may be unknown until apply.
+  for_each  = var.email_addresses
   topic_arn = aws_sns_topic.this.arn
   protocol  = "email"
   endpoint  = each.value

@@ -21,13 +21,13 @@ variable "kms_key_id" {
 }
 
 variable "email_addresses" {
-  type        = list(string)
-  description = "Addresses subscribed by e-mail (each must confirm the subscription)."
-  default     = []
+  type        = map(string)
+  description = "Addresses subscribed by e-mail (each must confirm the subscription), keyed by a stable name of your choice: the keys name the subscriptions, so an address may come from a resource created in the same apply, and changing one address leaves the others subscribed. Key an address by itself (`{ \"a@example.com\" = \"a@example.com\" }`) to keep a subscription made from an earlier list."
+  default     = {}
 
   validation {
-    condition     = alltrue([for a in var.email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
-    error_message = "Each of email_addresses must be an e-mail address."
+    condition     = alltrue([for k, a in var.email_addresses : length(k) >= 1 && can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "Each value of email_addresses must be an e-mail address (name@domain.tld), each key a non-empty name."
   }
 }
 
@@ -52,4 +52,12 @@ variable "tags" {
   type        = map(string)
   description = "Tags for every resource of this module."
   default     = {}
+
+  validation {
+    condition = length(var.tags) <= 50 && alltrue([for k, v in var.tags :
+      length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !can(regex("^(?i)aws:", k))
+      && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", k)) && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", v))
+    ])
+    error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
+  }
 }
