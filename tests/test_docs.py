@@ -350,3 +350,41 @@ def test_committed_readmes_are_fresh():
         [sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _version() -> str:
+    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), flags=re.M)
+    assert match, "pyproject.toml has no version"
+    return match.group(1)
+
+
+def test_license_matches_pyproject():
+    assert re.search(r'^license = "Apache-2.0"', (ROOT / "pyproject.toml").read_text(), flags=re.M)
+    text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+
+
+def test_changelog_releases_the_version_the_docs_use():
+    version = _version()
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    releases = re.findall(r"^## \[?v?([0-9]+\.[0-9]+\.[0-9]+)\]?", changelog, flags=re.M)
+    assert releases and releases[0] == version, f"CHANGELOG's newest release {releases[:1]} is not {version}"
+    docs = [
+        ROOT / "README.md",
+        *ROOT.glob("docs/*.md"),
+        *ROOT.glob("modules/*/README.md"),
+        *ROOT.glob("examples/*/*.tf"),
+    ]
+    refs = {
+        (p.relative_to(ROOT).as_posix(), ref) for p in docs for ref in re.findall(r"\?ref=([^\"\s)]+)", p.read_text())
+    }
+    assert refs, "no usage block names a ?ref="
+    assert {ref for _, ref in refs} == {f"v{version}"}, sorted(refs)
+
+
+def test_the_tag_the_docs_use_exists():
+    git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--git-dir"], capture_output=True, text=True)
+    if git.returncode != 0:
+        pytest.skip("not a git checkout (a source archive carries no tags)")
+    tag = subprocess.run(["git", "-C", str(ROOT), "tag", "--list", f"v{_version()}"], capture_output=True, text=True)
+    assert tag.stdout.strip() == f"v{_version()}", f"no git tag v{_version()}: tag the release the usage blocks name"

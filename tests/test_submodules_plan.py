@@ -29,7 +29,9 @@ def test_artifact_store(tf_fixture):
     assert kms["Effect"] == "Deny" and kms["Condition"]["StringNotEquals"] == {
         "s3:x-amz-server-side-encryption-aws-kms-key-id": [key]
     }
-    assert "bucket_name must be 3-63 characters" in fx.plan_error(bucket_name="Team_Bucket")
+    assert "bucket_name must be a valid S3 bucket name: 3-63" in fx.plan_error(bucket_name="Team_Bucket")
+    # Known at plan, so a consuming workspace's policies and definitions that name the bucket are too.
+    assert plan.outputs["store"] == {"bucket_name": "team-ml-artifacts", "bucket_arn": "arn:aws:s3:::team-ml-artifacts"}
 
 
 def test_ecr_repository(tf_fixture):
@@ -177,6 +179,8 @@ def test_schedule_refuses_bad_expressions(tf_fixture, expression):
 def test_notifications(tf_fixture):
     fx = tf_fixture("notifications")
     plan = fx.plan()
+    arn = "arn:aws:sns:us-east-1:210987654321:team-notifications"
+    assert plan.outputs["topic"] == {"arn": arn, "name": "team-notifications"}  # known at plan
     # By default a customer managed key, which EventBridge (a publisher here) can use; alias/aws/sns it cannot.
     key = h.one(plan, "aws_kms_key.this[0]")
     assert key["enable_key_rotation"] is True

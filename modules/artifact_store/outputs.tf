@@ -1,11 +1,15 @@
+# Name and ARN follow from the input name, so a consuming workspace knows them at plan (its policies and state
+# machine definitions stay reviewable); depends_on keeps whatever reads them behind the bucket's creation.
 output "bucket_name" {
-  description = "Name of the artifact bucket."
-  value       = aws_s3_bucket.this.id
+  description = "Name of the artifact bucket (known at plan)."
+  value       = var.bucket_name
+  depends_on  = [aws_s3_bucket.this]
 }
 
 output "bucket_arn" {
-  description = "ARN of the artifact bucket."
-  value       = aws_s3_bucket.this.arn
+  description = "ARN of the artifact bucket (known at plan)."
+  value       = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  depends_on  = [aws_s3_bucket.this]
 }
 
 output "kms_key_arn" {

@@ -84,6 +84,8 @@ data "aws_iam_policy_document" "this" {
 
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
 resource "aws_sns_topic_policy" "this" {
   arn    = aws_sns_topic.this.arn
   policy = data.aws_iam_policy_document.this.json

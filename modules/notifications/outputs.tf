@@ -1,11 +1,15 @@
+# Known at plan (built from the name, region and account), so the definitions that publish here are reviewable at
+# plan; depends_on keeps their creation behind the topic's.
 output "topic_arn" {
-  description = "ARN of the SNS topic."
-  value       = aws_sns_topic.this.arn
+  description = "ARN of the SNS topic (known at plan)."
+  value       = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.name}:${var.account_id}:${var.name}"
+  depends_on  = [aws_sns_topic.this]
 }
 
 output "topic_name" {
-  description = "Name of the SNS topic."
-  value       = aws_sns_topic.this.name
+  description = "Name of the SNS topic (known at plan)."
+  value       = var.name
+  depends_on  = [aws_sns_topic.this]
 }
 
 output "kms_key_arn" {
