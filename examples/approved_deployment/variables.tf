@@ -18,7 +18,7 @@ variable "name_prefix" {
 
 variable "repository" {
   type        = string
-  description = "The model code's GitHub repository, owner/name: a Dockerfile whose image trains and serves."
+  description = "The model code's GitHub repository, owner/name: a Dockerfile whose image trains and serves. Null: no pipeline."
   default     = "acme/churn-model"
 }
 

@@ -579,6 +579,7 @@ locals {
   cd_codecommit_arn         = "arn:${local.partition}:codecommit:${local.region}:${local.account_id}:${coalesce(var.repository, "none")}"
   # Connections made by AWS CodeConnections (the service's name since 2024) have codeconnections ARNs and actions.
   cd_connection_service = !local.create_cd_connection && length(regexall("^arn:[a-z-]+:codeconnections:", coalesce(var.connection_arn, "none"))) > 0 ? "codeconnections" : "codestar-connections"
+  cd_any_connection_arn = "arn:${local.partition}:${local.cd_connection_service}:${local.region}:${local.account_id}:connection/*"
   cd_connection_arn     = local.create_cd_connection ? try(aws_codestarconnections_connection.approved_deployment[0].arn, null) : var.connection_arn
 
   # The platform's buildspec, rendered with the repository and paths (the model repository cannot change it).
@@ -783,7 +784,7 @@ data "aws_iam_policy_document" "codepipeline" {
       # A connection the module creates gets its ARN (with a random id) only at apply; the statement stays known
       # at plan by naming the account's connections and pinning the repository with the condition key.
       actions   = ["${local.cd_connection_service}:UseConnection"]
-      resources = [local.create_cd_connection ? "arn:${local.partition}:${local.cd_connection_service}:${local.region}:${local.account_id}:connection/*" : var.connection_arn]
+      resources = [var.create_connection ? local.cd_any_connection_arn : coalesce(var.connection_arn, local.cd_any_connection_arn)]
       condition {
         test     = "StringEquals"
         variable = "${local.cd_connection_service}:FullRepositoryId"
