@@ -658,7 +658,7 @@ variable "approved_deployment_endpoint_name" {
 
 variable "approved_deployment_approval_timeout_seconds" {
   type        = number
-  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment."
+  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment. At most 7 days, so that the execution's TimeoutSeconds (the sum of every wait, about 40 days at most with every maximum) stays within Step Functions' one-year execution limit."
   default     = 86400
 
   validation {

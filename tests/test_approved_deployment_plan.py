@@ -680,6 +680,9 @@ REFUSED = [
     ("approved_deployment_build_context", "/abs", "relative path"),
     ("approved_deployment_approval_emails", ["not-an-address"], "e-mail addresses"),
     ("approved_deployment_inference_api_authorization", "JWT", '"AWS_IAM" or "NONE"'),
+    ("approved_deployment_training_instance_type", "m5.xlarge", "ml.m5.xlarge"),
+    ("approved_deployment_endpoint_instance_type", "large", "ml.m5.large"),
+    ("approved_deployment_sagemaker_role_arn", "arn:aws:iam::123456789012:user/alice", "IAM role ARN"),
 ]
 
 

@@ -52,7 +52,7 @@ locals {
   # The image repository: created ("<prefix>-approved", in lower case) or the caller's, whose name and ARN follow from
   # its URL (<account>.dkr.ecr.<region>.<dns suffix>/<name>).
   created_ecr_repository_name = "${local.sagemaker_prefix}-approved"
-  cd_ecr_repository_url       = var.create_ecr_repository ? "${local.account_id}.dkr.ecr.${local.region}.${data.aws_partition.current.dns_suffix}/${local.created_ecr_repository_name}" : var.ecr_repository_url
+  cd_ecr_repository_url       = var.create_ecr_repository ? "${local.account_id}.dkr.ecr.${local.region}.${data.aws_partition.current.dns_suffix}/${local.created_ecr_repository_name}" : (local.check_ecr_repository ? var.ecr_repository_url : null)
   cd_ecr_repository_parts = var.create_ecr_repository ? [local.account_id, local.region, local.created_ecr_repository_name] : regex(
     "^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.[a-z0-9.]+/(.+)$", coalesce(var.ecr_repository_url, "000000000000.dkr.ecr.none.amazonaws.com/none")
   )
@@ -228,7 +228,7 @@ module "workflow_iam" {
   # Exactly the inputs: the channels and the test set (any bucket), the model and transform outputs, the workflow's
   # repository (the input check accepts images from it only), the KMS key; names "<prefix>-ad-<32 hex>".
   create_sagemaker_role         = var.create_sagemaker_role
-  sagemaker_role_arn            = var.create_sagemaker_role ? null : var.sagemaker_role_arn
+  sagemaker_role_arn            = var.create_sagemaker_role ? null : (local.check_sagemaker_role ? var.sagemaker_role_arn : null)
   sagemaker_s3_read_uris        = concat(values(local.cd_training_channels), [local.cd_test_data_uri])
   sagemaker_s3_write_uris       = [local.cd_output_uri, local.cd_transform_uri]
   sagemaker_ecr_repository_arns = [local.cd_ecr_repository_arn]
@@ -580,7 +580,7 @@ locals {
   # Connections made by AWS CodeConnections (the service's name since 2024) have codeconnections ARNs and actions.
   cd_connection_service = !local.create_cd_connection && length(regexall("^arn:[a-z-]+:codeconnections:", coalesce(var.connection_arn, "none"))) > 0 ? "codeconnections" : "codestar-connections"
   cd_any_connection_arn = "arn:${local.partition}:${local.cd_connection_service}:${local.region}:${local.account_id}:connection/*"
-  cd_connection_arn     = local.create_cd_connection ? try(aws_codestarconnections_connection.approved_deployment[0].arn, null) : var.connection_arn
+  cd_connection_arn     = local.create_cd_connection ? try(aws_codestarconnections_connection.approved_deployment[0].arn, null) : (local.check_connection ? var.connection_arn : null)
 
   # The platform's buildspec, rendered with the repository and paths (the model repository cannot change it).
   approved_deployment_buildspec = local.create_cd_pipeline ? templatefile("${path.module}/../../buildspec/approved_deployment.yml", {
@@ -984,26 +984,27 @@ resource "aws_cloudwatch_event_target" "source_push" {
 # endpoint serves: an older commit approved later is refused instead of replacing a newer one.
 # ---------------------------------------------------------------------------------------------------------------------
 locals {
-  lock_table_name = var.create_lock_table ? "${var.name_prefix}-ad-endpoint-locks" : var.lock_table_name
+  lock_table_name = var.create_lock_table ? "${var.name_prefix}-ad-endpoint-locks" : (local.check_lock_table ? var.lock_table_name : null)
   lock_table_arn  = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lock_table_name}"
 
   # Terraform 1.0.3 has no preconditions: an invalid combination of inputs fails planning here, with a message that
   # names the variables. Each condition is known at plan for every input a caller types; for a value that comes
-  # from a resource created in the same apply it is decided at apply.
+  # from a resource created in the same apply it is decided at apply. The values built from the checked inputs go
+  # through their check, so that a bad combination gives its one message, not errors of a null further on.
   check_lock_table = var.create_lock_table || var.lock_table_name != null ? true : tobool(
     "The lock_table_name must be set when create_lock_table is false."
   )
   check_sagemaker_role = var.create_sagemaker_role || var.sagemaker_role_arn != null ? true : tobool(
-    "The sagemaker_role_arn must be set when create_sagemaker_role is false."
+    "The sagemaker_role_arn must be set when create_sagemaker_role is false (in the root module: approved_deployment_sagemaker_role_arn, approved_deployment_create_sagemaker_role)."
   )
   check_ecr_repository = var.create_ecr_repository || var.ecr_repository_url != null ? true : tobool(
-    "The ecr_repository_url must be set when create_ecr_repository is false."
+    "The ecr_repository_url must be set when create_ecr_repository is false (in the root module: approved_deployment_ecr_repository_url, approved_deployment_create_ecr_repository)."
   )
   check_pipeline_repository = var.create_pipeline == (var.repository != null) ? true : tobool(
-    "The repository must be set when create_pipeline is true (the pipeline builds from it), and create_pipeline must be true when repository is set (without a pipeline, start the state machine yourself)."
+    "The repository must be set when create_pipeline is true (the pipeline builds from it), and create_pipeline must be true when repository is set (without a pipeline, start the state machine yourself); in the root module: approved_deployment_repository, approved_deployment_create_pipeline."
   )
   check_connection = !local.create_cd_pipeline || var.source_type != "codestar_connection" || var.create_connection || var.connection_arn != null ? true : tobool(
-    "The connection_arn must be set when create_connection is false and source_type is \"codestar_connection\"."
+    "The connection_arn must be set when create_connection is false and source_type is \"codestar_connection\" (in the root module: approved_deployment_connection_arn, approved_deployment_create_connection, approved_deployment_source_type)."
   )
 
   # Execution history: AWS keeps at most 25,000 events per execution; each poll of an endpoint wait loop costs 33
@@ -1011,7 +1012,7 @@ locals {
   endpoint_polls     = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
   endpoint_max_polls = local.check_endpoint_polls ? local.endpoint_polls : 0
   check_endpoint_polls = local.endpoint_polls <= 500 ? true : tobool(
-    "The endpoint_wait_timeout_seconds must be at most 500 times endpoint_poll_seconds (at most 500 polls per wait: an execution history holds 25,000 events and each poll costs 33 across the three endpoint waits); raise endpoint_poll_seconds or lower endpoint_wait_timeout_seconds."
+    "The endpoint_wait_timeout_seconds must be at most 500 times endpoint_poll_seconds (at most 500 polls per wait: an execution history holds 25,000 events and each poll costs 33 across the three endpoint waits); raise endpoint_poll_seconds or lower endpoint_wait_timeout_seconds (in the root module: approved_deployment_endpoint_wait_timeout_seconds, approved_deployment_endpoint_poll_seconds)."
   )
   # The state machine's TimeoutSeconds (at most 99999999) bounds the whole run, the approval wait included.
   execution_timeout_seconds = var.training_max_runtime_seconds + var.transform_timeout_seconds + var.approval_timeout_seconds + 3 * var.endpoint_wait_timeout_seconds + 7200

@@ -7,8 +7,8 @@ variable "name_prefix" {
   description = "Prefix of every resource name and of the SageMaker jobs, models and endpoint configs the workflow creates. Per-execution names append a 37-character suffix, which keeps them within SageMaker's 63."
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 26
-    error_message = "The name_prefix must be 1-26 characters of letters, digits and hyphens, starting and ending with a letter or digit: SageMaker names allow [a-zA-Z0-9](-*[a-zA-Z0-9])* up to 63 characters, and the workflow appends a 37-character suffix."
+    condition     = can(regex("^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$", var.name_prefix)) && length(var.name_prefix) <= 26
+    error_message = "The name_prefix must be 1-26 characters of letters, digits and single hyphens, starting and ending with a letter or digit: SageMaker names allow [a-zA-Z0-9](-*[a-zA-Z0-9])* up to 63 characters and the workflow appends a 37-character suffix; the image repository (<name_prefix>-approved) is an ECR name, which refuses two hyphens in a row."
   }
 }
 
@@ -124,7 +124,7 @@ variable "endpoint_name" {
 
 variable "approval_timeout_seconds" {
   type        = number
-  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment."
+  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment. At most 7 days, so that the execution's TimeoutSeconds (the sum of every wait, about 40 days at most with every maximum) stays within Step Functions' one-year execution limit."
   default     = 86400
 
   validation {
