@@ -142,80 +142,115 @@ output "batch_inference_alert_rule_names" {
   value       = [for r in aws_cloudwatch_event_rule.batch_inference_alerts : r.name]
 }
 
-# --- Approved deployment ---
+# --- Approved deployment (modules/approved_deployment) ---
 output "approved_deployment_state_machine_arn" {
   description = "ARN of the approved-deployment state machine, or null when the workflow is not created. Start it with {\"commit_id\": \"<git commit>\"} (and optionally \"image_uri\")."
-  value       = try(module.approved_deployment_state_machine[0].arn, null)
+  value       = one(module.approved_deployment[*].state_machine_arn)
 }
 
 output "approved_deployment_state_machine_name" {
   description = "Name of the approved-deployment state machine, or null."
-  value       = try(module.approved_deployment_state_machine[0].name, null)
+  value       = one(module.approved_deployment[*].state_machine_name)
 }
 
 output "approved_deployment_ecr_repository_url" {
   description = "URL of the approved-deployment image repository (images are tagged with their commit id), or null."
-  value       = try(module.approved_deployment_ecr[0].repository_url, null)
+  value       = one(module.approved_deployment[*].ecr_repository_url)
+}
+
+output "approved_deployment_ecr_repository_arn" {
+  description = "ARN of the approved-deployment image repository, or null."
+  value       = one(module.approved_deployment[*].ecr_repository_arn)
 }
 
 output "approved_deployment_endpoint_name" {
   description = "Name of the SageMaker endpoint the approved-deployment workflow creates or updates, or null."
-  value       = local.create_approved_deployment ? local.cd_endpoint_name : null
+  value       = one(module.approved_deployment[*].endpoint_name)
 }
 
 output "approved_deployment_data_uri" {
   description = "S3 URI under which the approved-deployment data (data/train/, data/validation/, data/test/), model artifacts (models/) and test-set predictions (transform/<execution>/) live, or null."
-  value       = local.create_approved_deployment ? "s3://${local.bucket_name}/${local.cd_data_prefix}/" : null
+  value       = one(module.approved_deployment[*].data_uri)
 }
 
 output "approved_deployment_sagemaker_role_arn" {
   description = "ARN of the SageMaker execution role the approved-deployment jobs and models run as, or null."
-  value       = try(module.approved_deployment_iam[0].sagemaker_role_arn, null)
+  value       = one(module.approved_deployment[*].sagemaker_role_arn)
 }
 
 output "approved_deployment_state_machine_role_arn" {
   description = "ARN of the approved-deployment state machine's role, or null."
-  value       = try(module.approved_deployment_iam[0].state_machine_role_arn, null)
+  value       = one(module.approved_deployment[*].state_machine_role_arn)
+}
+
+output "approved_deployment_role_arns" {
+  description = "ARNs of the approved-deployment roles by purpose (sagemaker, state_machine, functions, responder, inference, codebuild, codepipeline, source_events; null for a role not created), or null when the workflow is not created."
+  value       = one(module.approved_deployment[*].role_arns)
+}
+
+output "approved_deployment_role_names" {
+  description = "Names of the approved-deployment roles, by the keys of approved_deployment_role_arns, or null."
+  value       = one(module.approved_deployment[*].role_names)
+}
+
+output "approved_deployment_function_names" {
+  description = "Names of the approved-deployment Lambda functions by purpose (input, request, responder, inference), or null."
+  value       = one(module.approved_deployment[*].function_names)
+}
+
+output "approved_deployment_function_arns" {
+  description = "ARNs of the approved-deployment Lambda functions, by the keys of approved_deployment_function_names, or null."
+  value       = one(module.approved_deployment[*].function_arns)
+}
+
+output "approved_deployment_log_group_names" {
+  description = "Names of the approved-deployment log groups (state_machine, api, codebuild, function_<key>), or null."
+  value       = one(module.approved_deployment[*].log_group_names)
+}
+
+output "approved_deployment_api_id" {
+  description = "Id of the HTTP API that serves the approval links and the optional inference route, or null."
+  value       = one(module.approved_deployment[*].api_id)
 }
 
 output "approval_api_endpoint" {
   description = "Base URL of the HTTP API that serves the approval links (GET/POST /approval) and the optional inference route, or null."
-  value       = try(aws_apigatewayv2_api.approval[0].api_endpoint, null)
+  value       = one(module.approved_deployment[*].api_endpoint)
 }
 
 output "approvals_topic_arn" {
   description = "ARN of the SNS topic that carries approval requests (signed links) to the approvers, or null."
-  value       = try(module.approval_notifications[0].topic_arn, null)
+  value       = one(module.approved_deployment[*].approvals_topic_arn)
 }
 
 output "approvals_table_name" {
   description = "DynamoDB table that records every approval request and its decision (who, when, from where), or null."
-  value       = try(aws_dynamodb_table.approvals[0].name, null)
+  value       = one(module.approved_deployment[*].approvals_table_name)
 }
 
 output "approval_signing_key_secret_arn" {
   description = "ARN of the Secrets Manager secret that holds the links' HMAC key (filled by the approval request function on first use), or null."
-  value       = try(aws_secretsmanager_secret.approval_signing_key[0].arn, null)
+  value       = one(module.approved_deployment[*].approval_signing_key_secret_arn)
 }
 
 output "approved_deployment_pipeline_name" {
-  description = "Name of the CodePipeline that builds the image and starts the workflow, or null when no repository is configured."
-  value       = try(aws_codepipeline.approved_deployment[0].name, null)
+  description = "Name of the CodePipeline that builds the image and starts the workflow, or null when approved_deployment_create_pipeline is false."
+  value       = one(module.approved_deployment[*].pipeline_name)
 }
 
 output "approved_deployment_codebuild_project_name" {
   description = "Name of the CodeBuild project that builds and pushes the image, or null."
-  value       = try(aws_codebuild_project.approved_deployment[0].name, null)
+  value       = one(module.approved_deployment[*].codebuild_project_name)
 }
 
 output "approved_deployment_connection_arn" {
   description = "ARN of the CodeStar connection the pipeline uses (created PENDING by the module: complete the handshake once in the console), or null."
-  value       = local.create_cd_pipeline && var.approved_deployment_source_type == "codestar_connection" ? local.cd_connection_arn : null
+  value       = one(module.approved_deployment[*].connection_arn)
 }
 
 output "inference_api_url" {
-  description = "URL of the inference route (POST {\"data\": \"<csv row>\"}), or null when create_inference_api is false."
-  value       = local.create_inference_api ? "${aws_apigatewayv2_api.approval[0].api_endpoint}/predict" : null
+  description = "URL of the inference route (POST {\"data\": \"<csv row>\"}), or null when approved_deployment_create_inference_api is false."
+  value       = one(module.approved_deployment[*].inference_api_url)
 }
 
 output "redrive_policy_json" {

@@ -81,7 +81,7 @@ variable "notification_emails" {
 
   validation {
     condition     = alltrue([for k, a in var.notification_emails : length(k) >= 1 && can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
-    error_message = "Each value of notification_emails must be an e-mail address (name@domain.tld), each key a non-empty name, e.g. { oncall = \"ml-oncall@example.com\" }."
+    error_message = "The notification_emails must map non-empty names to e-mail addresses (name@domain.tld), e.g. { oncall = \"ml-oncall@example.com\" }."
   }
 }
 
@@ -658,7 +658,7 @@ variable "batch_sagemaker_role_arn" {
 # --- Approved deployment ---
 variable "create_approved_deployment_workflow" {
   type        = bool
-  description = "Create the approved-deployment workflow: commit -> image -> training -> batch transform of the test set -> human approval -> endpoint (docs/approved_deployment.md). Off by default."
+  description = "Create the approved-deployment workflow (modules/approved_deployment): commit -> image -> training -> batch transform of the test set -> human approval -> endpoint (docs/approved_deployment.md). Off by default. Its settings all start with approved_deployment_; none is shared with another workflow."
   default     = false
 }
 
@@ -673,25 +673,25 @@ variable "approved_deployment_endpoint_name" {
   }
 }
 
-variable "approval_timeout_seconds" {
+variable "approved_deployment_approval_timeout_seconds" {
   type        = number
-  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment."
+  description = "How long the workflow waits for a person to approve or reject a candidate, in seconds (the approval task's TimeoutSeconds). The mailed links expire at the same moment. At most 7 days, so that the execution's TimeoutSeconds (the sum of every wait, about 40 days at most with every maximum) stays within Step Functions' one-year execution limit."
   default     = 86400
 
   validation {
-    condition     = var.approval_timeout_seconds >= 300 && var.approval_timeout_seconds <= 604800 && floor(var.approval_timeout_seconds) == var.approval_timeout_seconds
-    error_message = "The approval_timeout_seconds must be a whole number from 300 (5 minutes) to 604800 (7 days)."
+    condition     = var.approved_deployment_approval_timeout_seconds >= 300 && var.approved_deployment_approval_timeout_seconds <= 604800 && floor(var.approved_deployment_approval_timeout_seconds) == var.approved_deployment_approval_timeout_seconds
+    error_message = "The approved_deployment_approval_timeout_seconds must be a whole number from 300 (5 minutes) to 604800 (7 days)."
   }
 }
 
-variable "approval_emails" {
-  type        = list(string)
-  description = "E-mail addresses subscribed to the approvers' topic, which carries the signed Approve/Reject links (each address confirms its subscription). Keep the list to the people allowed to decide: the links are the permission."
-  default     = []
+variable "approved_deployment_approval_emails" {
+  type        = map(string)
+  description = "E-mail addresses subscribed to the approvers' topic, which carries the signed Approve/Reject links (each address confirms its subscription). Keyed by a stable name of your choice, so an address may come from a resource created in the same apply. Keep the list to the people allowed to decide: the links are the permission."
+  default     = {}
 
   validation {
-    condition     = alltrue([for a in var.approval_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
-    error_message = "The approval_emails must be e-mail addresses."
+    condition     = alltrue([for k, a in var.approved_deployment_approval_emails : length(k) >= 1 && can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "The approved_deployment_approval_emails must map non-empty names to e-mail addresses (name@domain.tld), e.g. { lead = \"ml-lead@example.com\" }."
   }
 }
 
@@ -739,6 +739,50 @@ variable "approved_deployment_content_type" {
   }
 }
 
+variable "approved_deployment_training_instance_type" {
+  type        = string
+  description = "Instance type of the training job of each candidate."
+  default     = "ml.m5.xlarge"
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.approved_deployment_training_instance_type))
+    error_message = "The approved_deployment_training_instance_type must be a SageMaker instance type such as ml.m5.xlarge."
+  }
+}
+
+variable "approved_deployment_training_instance_count" {
+  type        = number
+  description = "Number of training instances."
+  default     = 1
+
+  validation {
+    condition     = var.approved_deployment_training_instance_count >= 1 && var.approved_deployment_training_instance_count <= 100 && floor(var.approved_deployment_training_instance_count) == var.approved_deployment_training_instance_count
+    error_message = "The approved_deployment_training_instance_count must be a whole number from 1 to 100."
+  }
+}
+
+variable "approved_deployment_training_volume_size_gb" {
+  type        = number
+  description = "Size of each training instance's ML storage volume, in GB."
+  default     = 30
+
+  validation {
+    condition     = var.approved_deployment_training_volume_size_gb >= 1 && var.approved_deployment_training_volume_size_gb <= 16384 && floor(var.approved_deployment_training_volume_size_gb) == var.approved_deployment_training_volume_size_gb
+    error_message = "The approved_deployment_training_volume_size_gb must be a whole number from 1 to 16384."
+  }
+}
+
+variable "approved_deployment_training_max_runtime_seconds" {
+  type        = number
+  description = "Longest a training job may run before SageMaker stops it, in seconds."
+  default     = 3600
+
+  validation {
+    condition     = var.approved_deployment_training_max_runtime_seconds >= 1 && var.approved_deployment_training_max_runtime_seconds <= 2419200 && floor(var.approved_deployment_training_max_runtime_seconds) == var.approved_deployment_training_max_runtime_seconds
+    error_message = "The approved_deployment_training_max_runtime_seconds must be a whole number from 1 to 2419200 (28 days)."
+  }
+}
+
 variable "approved_deployment_transform_instance_type" {
   type        = string
   description = "Instance type of the batch transform job that scores the test set."
@@ -772,9 +816,93 @@ variable "approved_deployment_transform_timeout_seconds" {
   }
 }
 
+variable "approved_deployment_endpoint_instance_type" {
+  type        = string
+  description = "Instance type of the endpoint."
+  default     = "ml.m5.large"
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.approved_deployment_endpoint_instance_type))
+    error_message = "The approved_deployment_endpoint_instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "approved_deployment_endpoint_instance_count" {
+  type        = number
+  description = "Initial number of endpoint instances."
+  default     = 1
+
+  validation {
+    condition     = var.approved_deployment_endpoint_instance_count >= 1 && floor(var.approved_deployment_endpoint_instance_count) == var.approved_deployment_endpoint_instance_count
+    error_message = "The approved_deployment_endpoint_instance_count must be a whole number of at least 1."
+  }
+}
+
+variable "approved_deployment_endpoint_wait_timeout_seconds" {
+  type        = number
+  description = "How long the workflow waits, each time, for a busy endpoint to settle (before training, before the update) and for it to be InService after creating or updating it, in seconds. At most 500 times approved_deployment_endpoint_poll_seconds (the execution history limit)."
+  default     = 3600
+
+  validation {
+    condition     = var.approved_deployment_endpoint_wait_timeout_seconds >= 60 && var.approved_deployment_endpoint_wait_timeout_seconds <= 86400
+    error_message = "The approved_deployment_endpoint_wait_timeout_seconds must be from 60 to 86400."
+  }
+}
+
+variable "approved_deployment_endpoint_poll_seconds" {
+  type        = number
+  description = "Pause between two looks at the endpoint's status while waiting, in seconds. approved_deployment_endpoint_wait_timeout_seconds may be at most 500 times this."
+  default     = 60
+
+  validation {
+    condition     = var.approved_deployment_endpoint_poll_seconds >= 1 && var.approved_deployment_endpoint_poll_seconds <= 3600 && floor(var.approved_deployment_endpoint_poll_seconds) == var.approved_deployment_endpoint_poll_seconds
+    error_message = "The approved_deployment_endpoint_poll_seconds must be a whole number from 1 to 3600."
+  }
+}
+
+variable "approved_deployment_create_sagemaker_role" {
+  type        = bool
+  description = "Create the SageMaker execution role the training and transform jobs and the models run as, allowed exactly the workflow's data, outputs, repository and KMS key. false: use approved_deployment_sagemaker_role_arn."
+  default     = true
+}
+
+variable "approved_deployment_sagemaker_role_arn" {
+  type        = string
+  description = "ARN of an existing SageMaker execution role when approved_deployment_create_sagemaker_role is false (it may come from a role created in the same apply)."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_sagemaker_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", coalesce(var.approved_deployment_sagemaker_role_arn, "x")))
+    error_message = "The approved_deployment_sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
+}
+
+variable "approved_deployment_create_ecr_repository" {
+  type        = bool
+  description = "Create the image repository `<name_prefix>-approved` (lower case) the pipeline pushes to and the input check accepts images from. false: use approved_deployment_ecr_repository_url."
+  default     = true
+}
+
+variable "approved_deployment_ecr_repository_url" {
+  type        = string
+  description = "URL of an existing ECR repository (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME) when approved_deployment_create_ecr_repository is false; images are tagged with their commit id. It may come from a repository created in the same apply."
+  default     = null
+
+  validation {
+    condition     = var.approved_deployment_ecr_repository_url == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", coalesce(var.approved_deployment_ecr_repository_url, "x")))
+    error_message = "The approved_deployment_ecr_repository_url must be an ECR repository URL (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME, without a tag), or null."
+  }
+}
+
+variable "approved_deployment_create_pipeline" {
+  type        = bool
+  description = "Create the pipeline (CodePipeline: source, CodeBuild image build, state machine start) that builds approved_deployment_repository@approved_deployment_branch. false: no pipeline; start the state machine yourself with {\"commit_id\": ..., \"image_uri\": ...}."
+  default     = false
+}
+
 variable "approved_deployment_repository" {
   type        = string
-  description = "The model code's repository the pipeline builds from: `owner/name` for a CodeStar connection (GitHub, Bitbucket...), the repository name for CodeCommit. When null, no pipeline is created: start the state machine yourself with {\"commit_id\": ..., \"image_uri\": ...}."
+  description = "The model code's repository the pipeline builds from: `owner/name` for a CodeStar connection (GitHub, Bitbucket...), the repository name for CodeCommit. Required when approved_deployment_create_pipeline is true."
   default     = null
 
   validation {
@@ -805,9 +933,15 @@ variable "approved_deployment_branch" {
   }
 }
 
+variable "approved_deployment_create_connection" {
+  type        = bool
+  description = "Create the CodeStar connection of the codestar_connection source (PENDING: complete it once in the console). false: use approved_deployment_connection_arn."
+  default     = true
+}
+
 variable "approved_deployment_connection_arn" {
   type        = string
-  description = "ARN of an existing, AVAILABLE CodeStar/CodeConnections connection for the codestar_connection source. When null, the module creates one (PENDING: complete it once in the console)."
+  description = "ARN of an existing, AVAILABLE CodeStar/CodeConnections connection for the codestar_connection source. Used when approved_deployment_create_connection is false."
   default     = null
 
   validation {
@@ -818,12 +952,12 @@ variable "approved_deployment_connection_arn" {
 
 variable "approved_deployment_connection_provider" {
   type        = string
-  description = "Provider of the connection the module creates when approved_deployment_connection_arn is null. hashicorp/aws 3.39 can create GitHub and Bitbucket connections; for others pass a connection ARN."
+  description = "Provider of the connection the module creates when approved_deployment_create_connection is true. hashicorp/aws 3.39 can create GitHub and Bitbucket connections; for others pass a connection ARN."
   default     = "GitHub"
 
   validation {
     condition     = contains(["GitHub", "Bitbucket"], var.approved_deployment_connection_provider)
-    error_message = "The approved_deployment_connection_provider must be \"GitHub\" or \"Bitbucket\" (for GitHub Enterprise Server or GitLab, create the connection yourself and pass approved_deployment_connection_arn)."
+    error_message = "The approved_deployment_connection_provider must be \"GitHub\" or \"Bitbucket\" (for GitHub Enterprise Server or GitLab, create the connection yourself, set approved_deployment_create_connection = false and pass approved_deployment_connection_arn)."
   }
 }
 
@@ -882,41 +1016,41 @@ variable "approved_deployment_build_timeout_minutes" {
   }
 }
 
-variable "create_inference_api" {
+variable "approved_deployment_create_inference_api" {
   type        = bool
   description = "Add the inference route to the approved deployment's HTTP API: POST /predict {\"data\": \"4.5,1.3,0.3,0.3\"} -> {\"result\": ...} from the approved endpoint."
   default     = false
 }
 
-variable "inference_api_authorization" {
+variable "approved_deployment_inference_api_authorization" {
   type        = string
   description = "Authorization of the inference route: AWS_IAM (callers sign requests with SigV4 and need execute-api:Invoke) or NONE (public, as in the original solution: anyone can call the endpoint at your cost)."
   default     = "AWS_IAM"
 
   validation {
-    condition     = contains(["AWS_IAM", "NONE"], var.inference_api_authorization)
-    error_message = "The inference_api_authorization must be \"AWS_IAM\" or \"NONE\"."
+    condition     = contains(["AWS_IAM", "NONE"], var.approved_deployment_inference_api_authorization)
+    error_message = "The approved_deployment_inference_api_authorization must be \"AWS_IAM\" or \"NONE\"."
   }
 }
 
-variable "inference_api_throttling_rate_limit" {
+variable "approved_deployment_inference_api_throttling_rate_limit" {
   type        = number
   description = "Steady-state requests per second the HTTP API accepts on the inference route (the approval routes have their own, lower limit)."
   default     = 50
 
   validation {
-    condition     = var.inference_api_throttling_rate_limit >= 1 && var.inference_api_throttling_rate_limit <= 10000
-    error_message = "The inference_api_throttling_rate_limit must be from 1 to 10000 requests per second."
+    condition     = var.approved_deployment_inference_api_throttling_rate_limit >= 1 && var.approved_deployment_inference_api_throttling_rate_limit <= 10000
+    error_message = "The approved_deployment_inference_api_throttling_rate_limit must be from 1 to 10000 requests per second."
   }
 }
 
-variable "inference_api_throttling_burst_limit" {
+variable "approved_deployment_inference_api_throttling_burst_limit" {
   type        = number
   description = "Burst of requests the HTTP API accepts on the inference route."
   default     = 100
 
   validation {
-    condition     = var.inference_api_throttling_burst_limit >= 1 && var.inference_api_throttling_burst_limit <= 5000 && floor(var.inference_api_throttling_burst_limit) == var.inference_api_throttling_burst_limit
-    error_message = "The inference_api_throttling_burst_limit must be a whole number from 1 to 5000."
+    condition     = var.approved_deployment_inference_api_throttling_burst_limit >= 1 && var.approved_deployment_inference_api_throttling_burst_limit <= 5000 && floor(var.approved_deployment_inference_api_throttling_burst_limit) == var.approved_deployment_inference_api_throttling_burst_limit
+    error_message = "The approved_deployment_inference_api_throttling_burst_limit must be a whole number from 1 to 5000."
   }
 }

@@ -58,6 +58,12 @@ module "ml_workflows" {
   endpoint_wait_timeout_seconds = 120
 }
 """
+FAST_APPROVED_DEPLOYMENT_POLLING = """# Written by scripts/demo.py: the approved deployment polls every second.
+module "ml_workflows" {
+  approved_deployment_endpoint_poll_seconds         = 1
+  approved_deployment_endpoint_wait_timeout_seconds = 120
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ EXAMPLES = {
             # No image pipeline (moto has no CodeStar connections): the demo starts the state machine with a commit
             # and its image, as the pipeline's last stage does.
             {"repository": None},
-            FAST_ENDPOINT_POLLING,
+            FAST_APPROVED_DEPLOYMENT_POLLING,
         ),
     )
 }

@@ -30,12 +30,26 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
+def _absolute_source(src: Path, relative: str) -> str:
+    """The absolute form of a relative module source. Terraform installs an absolute path like a remote package (a
+    link to the folder), so a submodule of this repository that calls its siblings by `../<name>` is given as
+    `<repo>//modules/<name>`: the package is the repository and the siblings resolve inside it."""
+    path = (src / relative).resolve()
+    try:
+        inside = path.relative_to(REPO)
+    except ValueError:
+        return str(path)
+    if inside.parts[:1] == ("modules",):
+        return f"{REPO}//{inside.as_posix()}"
+    return str(path)
+
+
 def copy_module(src: Path, dest: Path) -> Path:
     """Copy src's .tf files into dest, turning relative module sources into absolute ones."""
     src = Path(src)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for tf in sorted(src.glob("*.tf")):
-        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
+        text = _SOURCE.sub(lambda m: m.group(1) + _absolute_source(src, m.group(2)) + m.group(3), tf.read_text())
         (dest / tf.name).write_text(text)
     return dest

@@ -51,7 +51,9 @@ def _policy(plan, suffix):
 # Resources
 # ---------------------------------------------------------------------------------------------------------------------
 def test_execution_alerts_cover_the_machine(plan):
-    rule = h.one(plan, "aws_cloudwatch_event_rule.execution_alerts[0]")
+    """The submodule's own rule (modules/event_alerts); the apply tests check that the topic lets it publish."""
+    rule = h.one(plan, 'module.execution_alerts.aws_cloudwatch_event_rule.this["execution-alerts"]')
+    assert rule["name"] == "churn-ad-execution-alerts"
     pattern = json.loads(rule["event_pattern"])
     assert pattern["detail"]["stateMachineArn"] == [f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"]
     assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
@@ -104,7 +106,11 @@ def test_workflow_is_off_by_default(tf_fixture):
 
 
 def test_without_a_repository_there_is_no_pipeline_but_the_workflow(cd):
-    plan = cd.plan(approved_deployment_repository=None, create_inference_api=False)
+    plan = cd.plan(
+        approved_deployment_create_pipeline=False,
+        approved_deployment_repository=None,
+        approved_deployment_create_inference_api=False,
+    )
     counts = h.counts_by_type(plan)
     for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_codestarconnections_connection"):
         assert rtype not in counts
@@ -144,16 +150,16 @@ def test_functions_and_their_configuration(plan):
 
 
 def test_approval_records_and_signing_key(plan):
-    table = h.one(plan, "aws_dynamodb_table.approvals[0]")
+    table = h.one(plan, "aws_dynamodb_table.approvals")
     assert table["hash_key"] == "request_id" and table["billing_mode"] == "PAY_PER_REQUEST"
     assert (table["ttl"][0]["attribute_name"], table["ttl"][0]["enabled"]) == ("expires_ttl", True)
     assert table["point_in_time_recovery"] == [{"enabled": True}]
-    secret = h.one(plan, "aws_secretsmanager_secret.approval_signing_key[0]")
+    secret = h.one(plan, "aws_secretsmanager_secret.approval_signing_key")
     assert secret["name"] == "churn-cd-approval-signing-key"
     assert secret["recovery_window_in_days"] == 0
     # the module never writes the key: no version resource, nothing secret in the state
     assert "aws_secretsmanager_secret_version" not in h.counts_by_type(plan)
-    topic = h.one(plan, 'module.approval_notifications[0].aws_sns_topic_subscription.email["ml-leads@example.com"]')
+    topic = h.one(plan, 'module.approvals_topic.aws_sns_topic_subscription.email["leads"]')
     assert topic["protocol"] == "email"
 
 
@@ -372,8 +378,8 @@ def test_only_the_responder_may_send_task_results(plan):
         for s in h.statements(policy)
         if {"states:SendTaskSuccess", "states:SendTaskFailure"} & set(s["Action"])
     ]
-    assert senders == ["module.this.module.approval_responder_iam[0].aws_iam_role_policy.lambda[0]"]
-    responder = _policy(plan, "approval_responder_iam[0].aws_iam_role_policy.lambda[0]")
+    assert senders == ["module.this.module.approved_deployment[0].module.responder_iam.aws_iam_role_policy.lambda[0]"]
+    responder = _policy(plan, "responder_iam.aws_iam_role_policy.lambda[0]")
     # AWS offers no resource type and no condition key for SendTask*: "*" is the narrowest possible
     assert set(responder["ReportApprovalDecisions"]["Action"]) == {"states:SendTaskFailure", "states:SendTaskSuccess"}
     assert responder["ReportApprovalDecisions"]["Resource"] == ["*"]
@@ -392,7 +398,7 @@ def test_only_the_responder_may_send_task_results(plan):
 
 
 def test_workflow_functions_publish_record_and_create_the_key(plan):
-    fn = _policy(plan, "approved_deployment_iam[0].aws_iam_role_policy.lambda[0]")
+    fn = _policy(plan, "workflow_iam.aws_iam_role_policy.lambda[0]")
     assert fn["PublishApprovalRequests"]["Resource"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:churn-approvals"]
     assert fn["RecordApprovalRequests"]["Action"] == ["dynamodb:PutItem"]
     assert set(fn["SigningKeyReadAndFirstWrite"]["Action"]) == {
@@ -400,14 +406,14 @@ def test_workflow_functions_publish_record_and_create_the_key(plan):
         "secretsmanager:PutSecretValue",
     }
     assert "ReadSageMaker" not in fn
-    inference = _policy(plan, "inference_api_iam[0].aws_iam_role_policy.lambda[0]")
+    inference = _policy(plan, "inference_iam[0].aws_iam_role_policy.lambda[0]")
     assert inference["InvokeTheApprovedEndpoint"]["Resource"] == [
         f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/churn-approved"
     ]
 
 
 def test_state_machine_policy_is_least_privilege(plan):
-    sm = _policy(plan, "approved_deployment_iam[0].aws_iam_role_policy.state_machine[0]")
+    sm = _policy(plan, "workflow_iam.aws_iam_role_policy.state_machine[0]")
     names = "churn-ad-" + "?" * 32
     assert sm["SageMakerTrainingJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:training-job/{names}"]
     assert sm["SageMakerTransformJobs"]["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:transform-job/{names}"]
@@ -428,11 +434,13 @@ def test_state_machine_policy_is_least_privilege(plan):
     }
     assert sm["Notify"]["Resource"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:churn-notifications"]
     passers = [a for a, p in h.policies(plan).items() for s in h.statements(p) if "iam:PassRole" in s["Action"]]
-    assert passers == ["module.this.module.approved_deployment_iam[0].aws_iam_role_policy.state_machine[0]"]
+    assert passers == [
+        "module.this.module.approved_deployment[0].module.workflow_iam.aws_iam_role_policy.state_machine[0]"
+    ]
 
 
 def test_sagemaker_role_reads_only_the_workflows_data_and_repository(plan):
-    sm = _policy(plan, "approved_deployment_iam[0].aws_iam_role_policy.sagemaker[0]")
+    sm = _policy(plan, "workflow_iam.aws_iam_role_policy.sagemaker[0]")
     data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/approved-deployment"
     assert set(sm["ReadData"]["Resource"]) == {
         f"{data}/data/train/*",
@@ -451,11 +459,7 @@ def test_sagemaker_role_reads_channels_and_test_set_in_other_buckets(cd):
         approved_deployment_test_data_uri="s3://holdout-bucket/iris/test/",
     )
     stmts = h.statements(
-        next(
-            p
-            for a, p in h.policies(plan).items()
-            if a.endswith("approved_deployment_iam[0].aws_iam_role_policy.sagemaker[0]")
-        )
+        next(p for a, p in h.policies(plan).items() if a.endswith("workflow_iam.aws_iam_role_policy.sagemaker[0]"))
     )
     sm = {s["Sid"]: s for s in stmts}
     data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/approved-deployment"
@@ -491,7 +495,7 @@ def test_retraining_and_approval_roles_cannot_touch_each_others_jobs(cd):
             if r.startswith("arn:aws:sagemaker:") and r.split(":")[5].split("/")[0] != "endpoint"
         }
 
-    retraining, approval = patterns("module.iam[0]"), patterns("approved_deployment_iam[0]")
+    retraining, approval = patterns("module.iam[0]"), patterns("workflow_iam")
     assert retraining == {"churn-rt-" + "?" * 32} and approval == {"churn-ad-" + "?" * 32}
     retraining_name, approval_name = "churn-rt-" + "0a" * 16, "churn-ad-" + "0a" * 16
     assert all(h.iam_match(p, retraining_name) and not h.iam_match(p, approval_name) for p in retraining)
@@ -610,7 +614,7 @@ def test_codecommit_source_is_started_by_an_event_rule(cd):
     ],
 )
 def test_a_given_connection_is_used_not_created(cd, arn, service):
-    plan = cd.plan(approved_deployment_connection_arn=arn)
+    plan = cd.plan(approved_deployment_create_connection=False, approved_deployment_connection_arn=arn)
     assert "aws_codestarconnections_connection" not in h.counts_by_type(plan)
     source = h.one(plan, "aws_codepipeline.approved_deployment[0]")["stage"][0]["action"][0]
     assert source["configuration"] == {
@@ -635,7 +639,7 @@ def test_approval_routes_are_get_and_post_and_inference_is_signed(plan):
     assert routes["POST /predict"]["authorization_type"] == "AWS_IAM"
     integrations = list(h.of_type(plan, "aws_apigatewayv2_integration").values())
     assert {i["payload_format_version"] for i in integrations} == {"2.0"}
-    stage = h.one(plan, "aws_apigatewayv2_stage.approval[0]")
+    stage = h.one(plan, "aws_apigatewayv2_stage.approval")
     assert stage["name"] == "$default" and stage["auto_deploy"] is True
     log_format = json.loads(stage["access_log_settings"][0]["format"])
     # the approval links carry the token and signature in the query string: never logged
@@ -650,7 +654,9 @@ def test_approval_routes_are_get_and_post_and_inference_is_signed(plan):
 def test_public_inference_only_on_request(cd):
     routes = {
         r["route_key"]: r
-        for r in h.of_type(cd.plan(inference_api_authorization="NONE"), "aws_apigatewayv2_route").values()
+        for r in h.of_type(
+            cd.plan(approved_deployment_inference_api_authorization="NONE"), "aws_apigatewayv2_route"
+        ).values()
     }
     assert routes["POST /predict"]["authorization_type"] == "NONE"
 
@@ -659,8 +665,8 @@ def test_public_inference_only_on_request(cd):
 # Inputs refused at plan
 # ---------------------------------------------------------------------------------------------------------------------
 REFUSED = [
-    ("approval_timeout_seconds", 60, "from 300 (5 minutes) to 604800 (7 days)"),
-    ("approval_timeout_seconds", 700000, "604800"),
+    ("approved_deployment_approval_timeout_seconds", 60, "from 300 (5 minutes) to 604800 (7 days)"),
+    ("approved_deployment_approval_timeout_seconds", 700000, "604800"),
     ("approved_deployment_source_type", "github", '"codestar_connection" or "codecommit"'),
     ("approved_deployment_connection_arn", "arn:aws:iam::123456789012:role/x", "connection ARN"),
     ("approved_deployment_connection_provider", "GitLab", '"GitHub" or "Bitbucket"'),
@@ -672,8 +678,11 @@ REFUSED = [
     ("approved_deployment_transform_instance_type", "m5.large", "ml.m5.large"),
     ("approved_deployment_content_type", "csv", "MIME type"),
     ("approved_deployment_build_context", "/abs", "relative path"),
-    ("approval_emails", ["not-an-address"], "e-mail addresses"),
-    ("inference_api_authorization", "JWT", '"AWS_IAM" or "NONE"'),
+    ("approved_deployment_approval_emails", {"lead": "not-an-address"}, "e-mail address"),
+    ("approved_deployment_inference_api_authorization", "JWT", '"AWS_IAM" or "NONE"'),
+    ("approved_deployment_training_instance_type", "m5.xlarge", "ml.m5.xlarge"),
+    ("approved_deployment_endpoint_instance_type", "large", "ml.m5.large"),
+    ("approved_deployment_sagemaker_role_arn", "arn:aws:iam::123456789012:user/alice", "IAM role ARN"),
 ]
 
 

@@ -12,8 +12,8 @@ API Gateway: it resolves the deployed HTTP API's route and integration, checks t
 invokes the deployed responder function with a payload format 2.0 event. Outcomes are asserted from the execution
 history, the emulated resources (endpoint, endpoint configs, the DynamoDB record) and the SNS messages.
 
-The module refuses approval_timeout_seconds below 300 (a validation), so the expiry test runs a copy of the deployed
-definition whose approval wait is 3 seconds, the only values Terraform would render differently.
+The module refuses approved_deployment_approval_timeout_seconds below 300 (a validation), so the expiry test runs a
+copy of the deployed definition whose approval wait is 3 seconds, the only values Terraform would render differently.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ COMMITS = {
 # Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
 MODULE_OVERRIDE = """# Written by tests/test_e2e_approved_deployment.py: fast polling on the emulator.
 module "ml_workflows" {
-  endpoint_poll_seconds         = 1
-  endpoint_wait_timeout_seconds = 60
+  approved_deployment_endpoint_poll_seconds         = 1
+  approved_deployment_endpoint_wait_timeout_seconds = 60
 }
 """
 

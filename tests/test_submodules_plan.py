@@ -193,4 +193,6 @@ def test_notifications(tf_fixture):
     assert h.one(own, "aws_sns_topic.this")["kms_master_key_id"] == "alias/aws/sns"
     subscription = h.one(plan, 'aws_sns_topic_subscription.email["team"]')
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "ml-team@example.com")
-    assert "Each value of email_addresses must be an e-mail address" in fx.plan_error(email_addresses={"x": "nobody"})
+    assert "The email_addresses must map non-empty names to e-mail addresses" in fx.plan_error(
+        email_addresses={"x": "nobody"}
+    )

@@ -18,7 +18,7 @@ variable "name_prefix" {
 
 variable "repository" {
   type        = string
-  description = "The model code's GitHub repository, owner/name: a Dockerfile whose image trains and serves."
+  description = "The model code's GitHub repository, owner/name: a Dockerfile whose image trains and serves. Null: no pipeline."
   default     = "acme/churn-model"
 }
 
@@ -35,9 +35,9 @@ variable "connection_arn" {
 }
 
 variable "approval_emails" {
-  type        = list(string)
+  type        = map(string)
   description = "Addresses that receive the approval requests (signed Approve/Reject links)."
-  default     = []
+  default     = {}
 }
 
 variable "notification_emails" {

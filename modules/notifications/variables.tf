@@ -27,7 +27,7 @@ variable "email_addresses" {
 
   validation {
     condition     = alltrue([for k, a in var.email_addresses : length(k) >= 1 && can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
-    error_message = "Each value of email_addresses must be an e-mail address (name@domain.tld), each key a non-empty name."
+    error_message = "The email_addresses must map non-empty names to e-mail addresses (name@domain.tld)."
   }
 }
 
