@@ -30,12 +30,20 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
+def _absolute(src: Path, source: str) -> str:
+    """A relative module source made absolute; a `//subdir` part is kept, so that Terraform fetches the whole
+    repository and the submodule's own relative sources (`../conventions`) resolve, as for a consumer's `//modules/x`.
+    """
+    base, sep, subdir = source.partition("//")
+    return str((src / base).resolve()) + sep + subdir
+
+
 def copy_module(src: Path, dest: Path) -> Path:
     """Copy src's .tf files into dest, turning relative module sources into absolute ones."""
     src = Path(src)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for tf in sorted(src.glob("*.tf")):
-        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
+        text = _SOURCE.sub(lambda m: m.group(1) + _absolute(src, m.group(2)) + m.group(3), tf.read_text())
         (dest / tf.name).write_text(text)
     return dest
