@@ -6,7 +6,7 @@
 # https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html); this rule sends FAILED,
 # TIMED_OUT and ABORTED ones of the module's retraining and approved-deployment machines to the notifications topic.
 # A run that failed inside a Catch notifies twice (its own message, then this one): better twice than never.
-# The batch inference machine has its own rule (batch_inference.tf), which also covers its Map's child executions.
+# The batch inference machine has its own rule (modules/legacy_batch_inference), which also covers its Map's child executions.
 # ---------------------------------------------------------------------------------------------------------------------
 locals {
   execution_alert_machine_arns = compact([
@@ -20,7 +20,7 @@ locals {
   # only on behalf of these (aws:SourceArn). Built from names, so known at plan.
   notification_rule_arns = concat(
     local.create_execution_alerts ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.execution_alerts_name}"] : [],
-    [for k in keys(local.batch_inference_alerts) : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-bi-${k}"],
+    try(module.batch_inference[0].notification_rule_arns, []),
   )
 }
 

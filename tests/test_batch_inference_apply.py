@@ -145,7 +145,7 @@ def with_kms(emulator, tmp_path_factory, _bucket_policies_without_conditions):
         "name_prefix": "bikms",
         "kms_key_arn": key,
         "artifact_bucket_force_destroy": True,
-        "batch_models": {"iris": {"scripts_path": str(EXAMPLE / "model"), "image_tag": "iris-v1"}},
+        "batch_inference_models": {"iris": {"scripts_path": str(EXAMPLE / "model"), "image_tag": "iris-v1"}},
     }
     fixture.apply(**tf_vars)
     yield fixture, fixture.output(), tf_vars, key

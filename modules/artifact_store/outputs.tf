@@ -1,6 +1,7 @@
 output "bucket_name" {
   description = "Name of the artifact bucket."
-  value       = aws_s3_bucket.this.id
+  # The configured name (known at plan), read from the resource so that users wait for the bucket to exist.
+  value = aws_s3_bucket.this.bucket
 }
 
 output "bucket_arn" {
