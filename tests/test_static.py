@@ -30,7 +30,14 @@ def test_terraform_fmt():
 
 @pytest.mark.parametrize("module", _module_dirs(), ids=lambda p: str(p.relative_to(h.REPO)) or "root")
 def test_terraform_validate(module, tmp_path):
-    work = copy_module(module, tmp_path / "m")
+    if module.parent == h.REPO / "modules":
+        # A workflow submodule reads the repository's shared files ("${path.module}/../../definitions/..."): keep its
+        # place in the repository's layout.
+        work = copy_module(module, tmp_path / "modules" / module.name)
+        for shared in ("definitions", "lambda_src"):
+            (tmp_path / shared).symlink_to(h.REPO / shared)
+    else:
+        work = copy_module(module, tmp_path / "m")
     init = _run([str(h.TERRAFORM), "init", "-backend=false", "-input=false", "-no-color"], work)
     assert init.returncode == 0, init.stdout + init.stderr
     run = _run([str(h.TERRAFORM), "validate", "-json", "-no-color"], work)
