@@ -52,10 +52,10 @@ provider "aws" {
 module "this" {
   source = "%s"
 
-  name_prefix                     = "bench"
-  account_id                      = "123456789012"
-  create_retraining_workflow      = false
-  batch_inference_models                    = var.batch_inference_models
+  name_prefix                = "bench"
+  account_id                 = "123456789012"
+  create_retraining_workflow = false
+  batch_inference_models     = var.batch_inference_models
 }
 """
 
