@@ -6,8 +6,8 @@
 # https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html); this rule sends FAILED,
 # TIMED_OUT and ABORTED ones of the module's retraining machine to the notifications topic.
 # A run that failed inside a Catch notifies twice (its own message, then this one): better twice than never.
-# The batch inference machine has its own rule (batch_inference.tf), which also covers its Map's child executions;
-# the approved-deployment submodule has its own (modules/approved_deployment, create_execution_alerts).
+# The batch inference machine has its own rule (modules/legacy_batch_inference), which also covers its Map's child
+# executions; the approved-deployment submodule has its own (modules/approved_deployment, create_execution_alerts).
 # ---------------------------------------------------------------------------------------------------------------------
 locals {
   execution_alert_machine_arns = compact([
@@ -20,7 +20,7 @@ locals {
   # only on behalf of these (aws:SourceArn). Built from names, so known at plan.
   notification_rule_arns = concat(
     local.create_execution_alerts ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.execution_alerts_name}"] : [],
-    [for k in keys(local.batch_inference_alerts) : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-bi-${k}"],
+    flatten(module.batch_inference[*].notification_rule_arns),
     flatten(module.approved_deployment[*].notification_rule_arns),
   )
 }

@@ -87,59 +87,72 @@ output "retraining_lambda_function_arns" {
 # --- Legacy batch inference ---
 output "batch_inference_state_machine_arn" {
   description = "ARN of the batch inference state machine, or null when the workflow is not created. Start it with {} for every model of the shared schedule, or {\"model\": \"<name>\"} for one model."
-  value       = try(module.batch_inference_state_machine[0].arn, null)
+  value       = try(module.batch_inference[0].state_machine_arn, null)
 }
 
 output "batch_inference_state_machine_name" {
   description = "Name of the batch inference state machine, or null when the workflow is not created."
-  value       = try(module.batch_inference_state_machine[0].name, null)
+  value       = try(module.batch_inference[0].state_machine_name, null)
 }
 
 output "batch_inference_state_machine_role_arn" {
   description = "ARN of the batch inference state machine's role, or null."
-  value       = try(module.batch_inference_iam[0].state_machine_role_arn, null)
+  value       = try(module.batch_inference[0].state_machine_role_arn, null)
+}
+
+output "batch_inference_state_machine_role_name" {
+  description = "Name of the batch inference state machine's role, or null."
+  value       = try(module.batch_inference[0].state_machine_role_name, null)
 }
 
 output "batch_inference_sagemaker_role_arn" {
   description = "ARN of the SageMaker execution role the batch inference jobs run as, or null."
-  value       = try(module.batch_inference_iam[0].sagemaker_role_arn, null)
+  value       = try(module.batch_inference[0].sagemaker_role_arn, null)
+}
+
+output "batch_inference_sagemaker_role_name" {
+  description = "Name of the SageMaker execution role the batch inference jobs run as, or null."
+  value       = try(module.batch_inference[0].sagemaker_role_name, null)
+}
+
+output "batch_inference_log_group_name" {
+  description = "CloudWatch log group of the batch inference state machine, or null."
+  value       = try(module.batch_inference[0].log_group_name, null)
+}
+
+output "batch_inference_ecr_repository_arn" {
+  description = "ARN of the created repository for the models' inference images, or null."
+  value       = try(module.batch_inference[0].ecr_repository_arn, null)
 }
 
 output "batch_inference_ecr_repository_url" {
   description = "URL of the created repository for the models' inference images (push `<url>:<model>-<commit>` and set the model's image_tag), or null."
-  value       = try(module.batch_inference_ecr_repository[0].repository_url, null)
+  value       = try(module.batch_inference[0].ecr_repository_url, null)
 }
 
 output "batch_inference_data_uri" {
-  description = "S3 URI under which the workflow keeps the models' code (models/), default inputs and outputs (data/<model>/input/, data/<model>/output/) and per-run intermediate data (runs/)."
-  value       = local.create_batch_inference ? local.batch_data_uri : null
+  description = "S3 URI under which the workflow keeps the models' code (models/), default inputs and outputs (data/<model>/input/, data/<model>/output/) and per-run intermediate data (runs/), or null."
+  value       = try(module.batch_inference[0].data_uri, null)
 }
 
 output "batch_inference_manifest_uri" {
   description = "S3 URI of the manifest the shared schedule fans out over, or null."
-  value       = local.create_batch_inference ? "s3://${local.bucket_name}/${local.batch_manifest_key}" : null
+  value       = try(module.batch_inference[0].manifest_uri, null)
 }
 
 output "batch_inference_models" {
   description = "Per model: where its code, input and output are, the image of its inference step, its schedule rule (null when it runs on the shared schedule) and the execution input that runs it alone."
-  value = { for k, i in local.batch_items : k => {
-    code_uri           = i.code_uri
-    input_uri          = i.input_uri
-    output_uri         = i.output_uri
-    image_uri          = i.inference.app_specification.ImageUri
-    schedule_rule_name = try(module.batch_inference_schedule[0].rule_names[k], null)
-    execution_input    = local.batch_execution_input[k]
-  } }
+  value       = try(module.batch_inference[0].models, {})
 }
 
 output "batch_inference_schedule_rule_names" {
   description = "Names of the batch inference schedule rules: all_models (the shared schedule) and one per model with its own schedule."
-  value       = try(module.batch_inference_schedule[0].rule_names, {})
+  value       = try(module.batch_inference[0].schedule_rule_names, {})
 }
 
 output "batch_inference_alert_rule_names" {
   description = "Names of the EventBridge rules that send failed processing jobs and executions to the notifications topic."
-  value       = [for r in aws_cloudwatch_event_rule.batch_inference_alerts : r.name]
+  value       = try(module.batch_inference[0].alert_rule_names, [])
 }
 
 # --- Approved deployment (modules/approved_deployment) ---

@@ -418,19 +418,13 @@ variable "lambda_runtime" {
 # ---------------------------------------------------------------------------------------------------------------------
 # --- Legacy batch inference ---
 # ---------------------------------------------------------------------------------------------------------------------
-variable "create_batch_inference_workflow" {
-  type        = bool
-  description = "Create the legacy batch inference workflow: each model of batch_models runs as preprocess, inference and postprocess SageMaker Processing jobs, fanned out by one state machine (see docs/legacy_batch_inference.md)."
-  default     = false
-}
-
-variable "batch_models" {
+variable "batch_inference_models" {
   type        = any
   description = <<-EOT
     The legacy models, by name (the name starts their SageMaker job names and S3 paths). Each is an object with
     exactly one of scripts_path (local directory whose files the module uploads; it holds the scripts below) and
     code_uri (an S3 prefix where you keep them), and exactly one of image_uri (ECR image of the inference step) and
-    image_tag (a tag in the repository the module creates). Optional:
+    image_tag (a tag in the repository the module creates). Non-empty turns the workflow on. Optional:
     preprocess_scripts (default ["preprocess.py"]; several run as parallel jobs), predict_script (default "predict.py";
     null runs the image's entrypoint), postprocess_script (default "postprocess.py"), input_uri and output_uri (S3;
     default under the artifact bucket), sklearn_image_uri, instance_type, volume_size_gb, max_runtime_seconds (each
@@ -441,12 +435,12 @@ variable "batch_models" {
   default     = {}
 
   validation {
-    condition     = can(keys(var.batch_models)) && can([for m in values(var.batch_models) : keys(m)])
-    error_message = "The batch_models must be a map of model name => object, e.g. { iris = { scripts_path = \"./model\", image_tag = \"iris-3f2a1bc\" } }."
+    condition     = can(keys(var.batch_inference_models)) && can([for m in values(var.batch_inference_models) : keys(m)])
+    error_message = "The batch_inference_models must be a map of model name => object, e.g. { iris = { scripts_path = \"./model\", image_tag = \"iris-3f2a1bc\" } }."
   }
 
   validation {
-    condition = try(alltrue([for m in values(var.batch_models) : length(setsubtract(keys(m), [
+    condition = try(alltrue([for m in values(var.batch_inference_models) : length(setsubtract(keys(m), [
       "scripts_path", "code_uri", "image_uri", "image_tag", "sklearn_image_uri", "input_uri", "output_uri",
       "preprocess_scripts", "predict_script", "postprocess_script",
       "instance_type", "preprocess_instance_type", "inference_instance_type", "postprocess_instance_type",
@@ -454,204 +448,119 @@ variable "batch_models" {
       "max_runtime_seconds", "preprocess_max_runtime_seconds", "inference_max_runtime_seconds", "postprocess_max_runtime_seconds",
       "preprocess_arguments", "inference_arguments", "postprocess_arguments", "environment", "schedule_expression", "enabled",
     ])) == 0]), true)
-    error_message = "Each of batch_models may only set scripts_path, code_uri, image_uri, image_tag, sklearn_image_uri, input_uri, output_uri, preprocess_scripts, predict_script, postprocess_script, instance_type, volume_size_gb, max_runtime_seconds (and their preprocess_, inference_ and postprocess_ variants), preprocess_arguments, inference_arguments, postprocess_arguments, environment, schedule_expression and enabled: another field is most likely a typo."
+    error_message = "Each of batch_inference_models may only set scripts_path, code_uri, image_uri, image_tag, sklearn_image_uri, input_uri, output_uri, preprocess_scripts, predict_script, postprocess_script, instance_type, volume_size_gb, max_runtime_seconds (and their preprocess_, inference_ and postprocess_ variants), preprocess_arguments, inference_arguments, postprocess_arguments, environment, schedule_expression and enabled: another field is most likely a typo."
   }
 
   validation {
-    condition     = try(alltrue([for k in keys(var.batch_models) : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", k)) && length(k) <= 63]), true)
-    error_message = "Each key of batch_models (a model name) must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit: SageMaker names the model's jobs after it and allows nothing else."
+    condition     = try(alltrue([for k in keys(var.batch_inference_models) : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", k)) && length(k) <= 63]), true)
+    error_message = "Each key of batch_inference_models (a model name) must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit: SageMaker names the model's jobs after it and allows nothing else."
   }
 
-  validation {
-    condition     = try(alltrue([for k, m in var.batch_models : try(m.schedule_expression, null) == null || length(k) <= 23]), true)
-    error_message = "Each key of batch_models with a schedule_expression must be at most 23 characters: its EventBridge rule is named <name_prefix>-bi-<model> and rule names are limited to 64 characters."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) :
-      (try(m.scripts_path, null) == null) != (try(m.code_uri, null) == null) &&
-      (try(m.code_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(.*/)?$", m.code_uri))) &&
-      (try(m.scripts_path, null) == null || alltrue([
-        for s in concat(
-          try(tolist(m.preprocess_scripts), ["preprocess.py"]),
-          try(m.predict_script, "predict.py") == null ? [] : [try(m.predict_script, "predict.py")],
-          [try(m.postprocess_script, "postprocess.py")],
-        ) : try(fileexists("${m.scripts_path}/${s}"), false)
-      ]))
-    ]), true)
-    error_message = "Each of batch_models must set exactly one of scripts_path, the local directory (e.g. \"$${path.module}/models/iris\") that holds its preprocess_scripts, predict_script and postprocess_script (by default preprocess.py, predict.py and postprocess.py), each of which must exist there, and code_uri, an S3 prefix ending with \"/\" where you keep them."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) :
-      can(tolist(try(m.preprocess_scripts, ["preprocess.py"]))) && length(try(m.preprocess_scripts, ["preprocess.py"])) >= 1 && length(try(m.preprocess_scripts, ["preprocess.py"])) <= 10 && alltrue([
-        for s in concat(tolist(try(m.preprocess_scripts, ["preprocess.py"])), [try(m.predict_script, "predict.py"), try(m.postprocess_script, "postprocess.py")]) :
-        s == null || (can(regex("^[A-Za-z0-9_][A-Za-z0-9_./-]*\\.py$", s)) && !can(regex("\\.\\.", s)))
-      ]) && try(m.postprocess_script, "postprocess.py") != null
-    ]), true)
-    error_message = "Each of batch_models' preprocess_scripts must list 1-10 scripts, and every script (preprocess_scripts, predict_script, postprocess_script) must be a .py path relative to scripts_path (or code_uri), without \"..\"; only predict_script may be null (to run the inference image's own entrypoint)."
-  }
-
-  validation {
-    condition     = try(alltrue([for m in values(var.batch_models) : (try(m.image_uri, null) != null) != (try(m.image_tag, null) != null)]), true)
-    error_message = "Each of batch_models must set exactly one of image_uri (the ECR image URI of the inference step) and image_tag (a tag in the repository the module creates): the inference step runs the model's own image, which holds the legacy code and its dependencies."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
-      for f in ["image_uri", "sklearn_image_uri"] : try(m[f], null) == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", m[f]))
-    ]) && (try(m.image_tag, null) == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", m.image_tag)))]), true)
-    error_message = "Each of batch_models' image_uri and sklearn_image_uri must be an ECR image URI such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/legacy:iris-3f2a1bc (SageMaker Processing runs images from ECR only), and image_tag must be 1-128 letters, digits, '_', '.' or '-', not starting with '.' or '-'."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
-      for f in ["instance_type", "preprocess_instance_type", "inference_instance_type", "postprocess_instance_type"] :
-      try(m[f], null) == null || can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", m[f]))
-    ])]), true)
-    error_message = "Each of batch_models' instance_type, preprocess_instance_type, inference_instance_type and postprocess_instance_type must be a SageMaker instance type such as ml.m5.xlarge."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
-      for f in ["volume_size_gb", "preprocess_volume_size_gb", "inference_volume_size_gb", "postprocess_volume_size_gb"] :
-      try(m[f], null) == null || try(tonumber(m[f]) >= 1 && tonumber(m[f]) <= 16384 && floor(tonumber(m[f])) == tonumber(m[f]), false)
-    ])]), true)
-    error_message = "Each of batch_models' volume_size_gb, preprocess_volume_size_gb, inference_volume_size_gb and postprocess_volume_size_gb must be a whole number from 1 to 16384 (GB), the range SageMaker Processing accepts."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) : alltrue([
-      for f in ["max_runtime_seconds", "preprocess_max_runtime_seconds", "inference_max_runtime_seconds", "postprocess_max_runtime_seconds"] :
-      try(m[f], null) == null || try(tonumber(m[f]) >= 1 && tonumber(m[f]) <= 777600 && floor(tonumber(m[f])) == tonumber(m[f]), false)
-    ])]), true)
-    error_message = "Each of batch_models' max_runtime_seconds, preprocess_max_runtime_seconds, inference_max_runtime_seconds and postprocess_max_runtime_seconds must be a whole number from 1 to 777600 (9 days), the range SageMaker Processing accepts."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) :
-      (try(m.input_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/", m.input_uri))) &&
-      (try(m.output_uri, null) == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(.*/)?$", m.output_uri)))
-    ]), true)
-    error_message = "Each of batch_models' input_uri must be an S3 URI (s3://bucket/prefix) and output_uri an S3 prefix ending with \"/\" (s3://bucket/prefix/): each run writes under <output_uri><execution name>/."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) :
-      alltrue([for f in ["preprocess_arguments", "inference_arguments", "postprocess_arguments"] :
-        try(m[f], null) == null || try(length(m[f]) <= 256 && alltrue([for a in m[f] : length(tostring(a)) <= 256]), false)
-      ]) &&
-      (try(m.environment, null) == null || try(length(m.environment) <= 97 && alltrue([for k, v in m.environment : can(regex("^[a-zA-Z_][a-zA-Z0-9_]{0,255}$", k)) && length(tostring(v)) <= 256 && !can(regex("^SFN_ML_", k))]), false))
-    ]), true)
-    error_message = "Each of batch_models' preprocess_arguments, inference_arguments and postprocess_arguments must be lists of at most 256 strings of up to 256 characters, and environment a map of at most 97 variables (names of letters, digits and '_', not starting with a digit or SFN_ML_; values up to 256 characters)."
-  }
-
-  validation {
-    condition = try(alltrue([for m in values(var.batch_models) :
-      (try(m.schedule_expression, null) == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", m.schedule_expression))) &&
-      can(tobool(try(m.enabled, true))) && try(m.enabled, true) != null
-    ]), true)
-    error_message = "Each of batch_models' schedule_expression must be null (the model runs on the shared batch_schedule_expression) or rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), and enabled must be true or false."
-  }
 }
 
-variable "batch_max_concurrency" {
+variable "batch_inference_max_concurrency" {
   type        = number
   description = "How many models one execution runs at once (the Distributed Map's MaxConcurrency). Keep it within your SageMaker Processing quotas: jobs over the quota wait and retry, up to ten times."
   default     = 10
 
   validation {
-    condition     = var.batch_max_concurrency >= 1 && var.batch_max_concurrency <= 10000 && floor(var.batch_max_concurrency) == var.batch_max_concurrency
-    error_message = "The batch_max_concurrency must be a whole number from 1 to 10000 (the Distributed Map's limit)."
+    condition     = var.batch_inference_max_concurrency >= 1 && var.batch_inference_max_concurrency <= 10000 && floor(var.batch_inference_max_concurrency) == var.batch_inference_max_concurrency
+    error_message = "The batch_inference_max_concurrency must be a whole number from 1 to 10000 (the Distributed Map's limit)."
   }
 }
 
-variable "batch_tolerated_failure_percentage" {
+variable "batch_inference_tolerated_failure_percentage" {
   type        = number
   description = "Percentage of models that may fail before an execution stops the models still running. The default, 100, lets every model finish; the execution fails at the end (and notifies) when any model failed."
   default     = 100
 
   validation {
-    condition     = var.batch_tolerated_failure_percentage >= 0 && var.batch_tolerated_failure_percentage <= 100 && floor(var.batch_tolerated_failure_percentage) == var.batch_tolerated_failure_percentage
-    error_message = "The batch_tolerated_failure_percentage must be a whole number from 0 to 100."
+    condition     = var.batch_inference_tolerated_failure_percentage >= 0 && var.batch_inference_tolerated_failure_percentage <= 100 && floor(var.batch_inference_tolerated_failure_percentage) == var.batch_inference_tolerated_failure_percentage
+    error_message = "The batch_inference_tolerated_failure_percentage must be a whole number from 0 to 100."
   }
 }
 
-variable "batch_schedule_expression" {
+variable "batch_inference_schedule_expression" {
   type        = string
   description = "When the shared schedule runs every enabled model without a schedule of its own: an EventBridge rate() or cron() expression, or null for no shared schedule (start executions yourself)."
   default     = "cron(0 2 * * ? *)"
 
   validation {
-    condition     = var.batch_schedule_expression == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", coalesce(var.batch_schedule_expression, "x")))
-    error_message = "The batch_schedule_expression must be null, rate(1 day), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), e.g. \"cron(0 2 * * ? *)\"."
+    condition     = var.batch_inference_schedule_expression == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ?()]+ [^ ?()]+ (\\? [^ ?()]+ [^ ?()]+|[^ ?()]+ [^ ?()]+ \\?) [^ ?()]+\\))$", coalesce(var.batch_inference_schedule_expression, "x")))
+    error_message = "The batch_inference_schedule_expression must be null, rate(1 day), rate(N hours) (likewise minute/minutes, day/days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with exactly one of day-of-month and day-of-week set to ? (EventBridge refuses both set or both ?), e.g. \"cron(0 2 * * ? *)\"."
   }
 }
 
-variable "batch_schedule_enabled" {
+variable "batch_inference_schedule_enabled" {
   type        = bool
   description = "Whether the batch inference schedule rules (shared and per model) start executions; false keeps them, disabled."
   default     = true
 }
 
-variable "create_batch_inference_ecr_repository" {
+variable "batch_inference_create_ecr_repository" {
   type        = bool
   description = "Create one ECR repository (<name_prefix>-batch-inference, immutable tags) for the models' inference images; models refer to their image in it by image_tag."
   default     = true
 }
 
-variable "batch_sklearn_image_uri" {
+variable "batch_inference_sklearn_image_uri" {
   type        = string
   description = "Image of the script-mode preprocess and postprocess steps. When null: SageMaker's scikit-learn image sagemaker-scikit-learn:1.2-1-cpu-py3 of the region. A model can override it with sklearn_image_uri."
   default     = null
 
   validation {
-    condition     = var.batch_sklearn_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", coalesce(var.batch_sklearn_image_uri, "x")))
-    error_message = "The batch_sklearn_image_uri must be an ECR image URI such as 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3, or null."
+    condition     = var.batch_inference_sklearn_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", coalesce(var.batch_inference_sklearn_image_uri, "x")))
+    error_message = "The batch_inference_sklearn_image_uri must be an ECR image URI such as 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3, or null."
   }
 }
 
-variable "batch_instance_type" {
+variable "batch_inference_instance_type" {
   type        = string
   description = "Instance type of every batch inference job whose model sets none."
   default     = "ml.m5.large"
 
   validation {
-    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.batch_instance_type))
-    error_message = "The batch_instance_type must be a SageMaker instance type such as ml.m5.large."
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.batch_inference_instance_type))
+    error_message = "The batch_inference_instance_type must be a SageMaker instance type such as ml.m5.large."
   }
 }
 
-variable "batch_volume_size_gb" {
+variable "batch_inference_volume_size_gb" {
   type        = number
   description = "Size of the ML storage volume of every batch inference job whose model sets none, in GB."
   default     = 30
 
   validation {
-    condition     = var.batch_volume_size_gb >= 1 && var.batch_volume_size_gb <= 16384 && floor(var.batch_volume_size_gb) == var.batch_volume_size_gb
-    error_message = "The batch_volume_size_gb must be a whole number from 1 to 16384."
+    condition     = var.batch_inference_volume_size_gb >= 1 && var.batch_inference_volume_size_gb <= 16384 && floor(var.batch_inference_volume_size_gb) == var.batch_inference_volume_size_gb
+    error_message = "The batch_inference_volume_size_gb must be a whole number from 1 to 16384."
   }
 }
 
-variable "batch_max_runtime_seconds" {
+variable "batch_inference_max_runtime_seconds" {
   type        = number
   description = "Longest a batch inference job may run before SageMaker stops it, for models that set none, in seconds (one hour by default)."
   default     = 3600
 
   validation {
-    condition     = var.batch_max_runtime_seconds >= 1 && var.batch_max_runtime_seconds <= 777600 && floor(var.batch_max_runtime_seconds) == var.batch_max_runtime_seconds
-    error_message = "The batch_max_runtime_seconds must be a whole number from 1 to 777600 (9 days)."
+    condition     = var.batch_inference_max_runtime_seconds >= 1 && var.batch_inference_max_runtime_seconds <= 777600 && floor(var.batch_inference_max_runtime_seconds) == var.batch_inference_max_runtime_seconds
+    error_message = "The batch_inference_max_runtime_seconds must be a whole number from 1 to 777600 (9 days)."
   }
 }
 
-variable "batch_sagemaker_role_arn" {
+variable "batch_inference_create_sagemaker_role" {
+  type        = bool
+  description = "Create the SageMaker execution role of the batch inference jobs (it may read and write the models' S3 locations and pull their images). false: set batch_inference_sagemaker_role_arn."
+  default     = true
+}
+
+variable "batch_inference_sagemaker_role_arn" {
   type        = string
-  description = "ARN of an existing SageMaker execution role for the batch inference jobs; null creates one that may read and write the models' S3 locations and pull their images."
+  description = "ARN of your SageMaker execution role for the batch inference jobs, used when batch_inference_create_sagemaker_role is false. May be unknown at plan."
   default     = null
 
   validation {
-    condition     = var.batch_sagemaker_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", coalesce(var.batch_sagemaker_role_arn, "x")))
-    error_message = "The batch_sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+    condition     = var.batch_inference_sagemaker_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", coalesce(var.batch_inference_sagemaker_role_arn, "x")))
+    error_message = "The batch_inference_sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
   }
 }
 

@@ -34,7 +34,7 @@ ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 MAIN_TF = """
-variable "batch_models" {
+variable "batch_inference_models" {
   type = any
 }
 
@@ -52,11 +52,10 @@ provider "aws" {
 module "this" {
   source = "%s"
 
-  name_prefix                     = "bench"
-  account_id                      = "123456789012"
-  create_retraining_workflow      = false
-  create_batch_inference_workflow = true
-  batch_models                    = var.batch_models
+  name_prefix                = "bench"
+  account_id                 = "123456789012"
+  create_retraining_workflow = false
+  batch_inference_models     = var.batch_inference_models
 }
 """
 
@@ -75,7 +74,7 @@ def models(n: int) -> dict[str, dict[str, str]]:
 def plan(workdir: Path, n: int) -> tuple[float, Counter]:
     """Seconds `terraform plan` took for n models, and the resources it would create, by type."""
     var_file = workdir / f"models-{n}.tfvars.json"
-    var_file.write_text(json.dumps({"batch_models": models(n)}))
+    var_file.write_text(json.dumps({"batch_inference_models": models(n)}))
     out = f"plan-{n}.tfplan"
     start = time.perf_counter()
     terraform(

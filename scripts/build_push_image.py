@@ -11,7 +11,8 @@
 The tag is "<model>-<12-character commit>", so that the image names the code it was built from; the repository's
 tags are immutable, so a rebuild of the same commit is refused by ECR rather than silently replaced. A working tree
 with uncommitted changes is refused unless --allow-dirty, which adds "-dirty-<UTC time>" to the tag.
-Set the printed image_tag on the model in batch_models. The login password comes from ecr:GetAuthorizationToken
+Set the printed image_tag on the model in batch_inference_models. The login password comes from
+ecr:GetAuthorizationToken
 (boto3, the usual AWS credential chain) and reaches docker on stdin, never on its command line.
 Docker must be on PATH to build and push: without it the script says so and exits with status 2.
 """
@@ -103,7 +104,7 @@ def git_is_dirty(repo_dir: Path, run: Runner = subprocess.run) -> bool:
 def image_tag(model: str, commit: str, dirty: bool = False, now: datetime | None = None) -> str:
     """ "<model>-<commit>", plus "-dirty-<UTC time>" for a build of uncommitted changes."""
     if not MODEL_NAME.match(model) or len(model) > 63:
-        raise BuildError(f"model {model!r} is not a batch_models key (1-63 letters, digits and hyphens)")
+        raise BuildError(f"model {model!r} is not a batch_inference_models key (1-63 letters, digits and hyphens)")
     tag = f"{model}-{commit}"
     if dirty:
         tag += "-dirty-" + (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
@@ -158,7 +159,7 @@ def find_docker(which: Callable[[str], str | None] = shutil.which) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="the model's key in batch_models, e.g. iris")
+    parser.add_argument("--model", required=True, help="the model's key in batch_inference_models, e.g. iris")
     parser.add_argument("--context", type=Path, required=True, help="docker build context directory")
     parser.add_argument("--dockerfile", type=Path, help="Dockerfile (default: <context>/Dockerfile)")
     target = parser.add_mutually_exclusive_group(required=True)

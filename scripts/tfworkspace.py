@@ -33,7 +33,11 @@ def terraform_env() -> dict[str, str]:
 def _absolute_source(src: Path, relative: str) -> str:
     """The absolute form of a relative module source. Terraform installs an absolute path like a remote package (a
     link to the folder), so a submodule of this repository that calls its siblings by `../<name>` is given as
-    `<repo>//modules/<name>`: the package is the repository and the siblings resolve inside it."""
+    `<repo>//modules/<name>`: the package is the repository and the siblings resolve inside it, as for a consumer's
+    `git::...//modules/<name>`. A source that already names a `//subdir` keeps it."""
+    if "//" in relative:
+        base, _, subdir = relative.partition("//")
+        return f"{(src / base).resolve()}//{subdir}"
     path = (src / relative).resolve()
     try:
         inside = path.relative_to(REPO)

@@ -145,7 +145,7 @@ def with_kms(emulator, tmp_path_factory, _bucket_policies_without_conditions):
         "name_prefix": "bikms",
         "kms_key_arn": key,
         "artifact_bucket_force_destroy": True,
-        "batch_models": {"iris": {"scripts_path": str(EXAMPLE / "model"), "image_tag": "iris-v1"}},
+        "batch_inference_models": {"iris": {"scripts_path": str(EXAMPLE / "model"), "image_tag": "iris-v1"}},
     }
     fixture.apply(**tf_vars)
     yield fixture, fixture.output(), tf_vars, key
@@ -184,3 +184,135 @@ def test_with_a_customer_managed_key_alerts_reach_the_topic(with_kms, emulator):
     )
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["Metadata"]["content-sha256"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Inputs known only at apply: a workspace that creates its KMS key, bucket, topic, role and image repository itself
+# and passes them by reference plans and applies on the first run (no count, for_each or map key depends on them).
+# ---------------------------------------------------------------------------------------------------------------------
+def _unknown_inputs_fixture(emulator, tmp_path_factory, name: str, tf_vars: dict):
+    fixture = h.Fixture(h.FIXTURES / name, tmp_path_factory.mktemp(name), provider=None)
+    (fixture.dir / "providers.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)
+    plan = fixture.plan(**tf_vars)  # the first plan: the inputs are unknown here
+    fixture.apply(**tf_vars)
+    return fixture, plan
+
+
+@pytest.fixture(scope="module")
+def root_off_with_own_key_and_bucket(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+    tf_vars = {"name_prefix": "offown", "with_batch_inference": False, "scripts_path": str(EXAMPLE / "model")}
+    fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "root_unknown_batch", tf_vars)
+    yield fixture, plan, fixture.output(), tf_vars
+    fixture.destroy(**tf_vars)
+
+
+def test_root_without_batch_inference_plans_and_applies_with_a_key_and_bucket_of_its_own(
+    root_off_with_own_key_and_bucket, emulator
+):
+    fixture, plan, out, tf_vars = root_off_with_own_key_and_bucket
+    planned = plan.resource_changes
+    key = planned["aws_kms_key.this"]["change"]
+    assert "arn" in key["after_unknown"]  # the key's ARN was unknown at the first plan
+    assert not [a for a in planned if "batch_inference" in a]
+    assert out.get("batch_inference_state_machine_arn") is None and not out.get("batch_inference_models")
+    topic = emulator.client("sns").get_topic_attributes(TopicArn=out["notifications_topic_arn"])["Attributes"]
+    assert topic["TopicArn"] == out["notifications_topic_arn"]
+    assert _replan(fixture, tf_vars) == {}
+
+
+@pytest.fixture(scope="module")
+def root_on_with_own_inputs(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+    tf_vars = {"name_prefix": "onown", "with_batch_inference": True, "scripts_path": str(EXAMPLE / "model")}
+    fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "root_unknown_batch", tf_vars)
+    yield fixture, plan, fixture.output(), tf_vars
+    fixture.destroy(**tf_vars)
+
+
+def test_root_with_batch_inference_plans_and_applies_with_a_bucket_key_role_and_image_of_its_own(
+    root_on_with_own_inputs, emulator
+):
+    fixture, plan, out, tf_vars = root_on_with_own_inputs
+    for address in (
+        "aws_s3_bucket.artifacts",
+        "aws_kms_key.this",
+        "aws_iam_role.sagemaker",
+        "aws_ecr_repository.legacy",
+    ):
+        assert plan.resource_changes[address]["change"]["actions"] == ["create"], address
+    assert "id" in plan.resource_changes["aws_s3_bucket.artifacts"]["change"]["after_unknown"]
+    sfn = emulator.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=out["batch_inference_state_machine_arn"])
+    assert machine["name"] == "onown-batch-inference"
+    definition = json.loads(machine["definition"])
+    task = definition["States"]["RunModels"]["ItemProcessor"]["States"]
+    role_arns = {s["Parameters"]["RoleArn"] for s in _tasks(task) if "RoleArn" in s.get("Parameters", {})}
+    assert role_arns == {out["sagemaker_role_arn"]}  # the workspace's own role, no role created for the jobs
+    iam = emulator.client("iam")
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "onown-bi-sagemaker"]
+    s3 = emulator.client("s3")
+    bucket, key = out["artifact_bucket_name"], "onown/batch-inference/models/iris/manifest.json"
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == out["kms_key_arn"]
+    (item,) = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert item["inference"]["app_specification"]["ImageUri"] == out["image_uri"]
+    assert item["input_uri"] == f"s3://{bucket}/incoming/iris/"
+    assert out["batch_inference_models"]["iris"]["image_uri"] == out["image_uri"]
+    assert _replan(fixture, tf_vars) == {}
+
+
+@pytest.fixture(scope="module")
+def submodule_with_own_platform(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+    tf_vars = {"name_prefix": "solo", "scripts_path": str(EXAMPLE / "model")}
+    fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "legacy_batch_inference_unknown", tf_vars)
+    yield fixture, plan, fixture.output(), tf_vars
+    fixture.destroy(**tf_vars)
+
+
+def test_submodule_alone_plans_and_applies_with_the_workspaces_bucket_topic_and_key(
+    submodule_with_own_platform, emulator
+):
+    fixture, plan, out, tf_vars = submodule_with_own_platform
+    assert "arn" in plan.resource_changes["aws_sns_topic.notifications"]["change"]["after_unknown"]
+    module = out["module"]
+    sfn = emulator.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=module["state_machine_arn"])
+    assert machine["name"] == "solo-batch-inference"
+    definition = json.dumps(json.loads(machine["definition"]))
+    assert out["topic_arn"] in definition and out["kms_key_arn"] in definition
+    events = emulator.client("events")
+    assert sorted(module["alert_rule_names"]) == ["solo-bi-execution-failed", "solo-bi-processing-job-failed"]
+    for name in module["alert_rule_names"]:
+        (target,) = events.list_targets_by_rule(Rule=name)["Targets"]
+        assert target["Arn"] == out["topic_arn"]
+    assert sorted(events.describe_rule(Name=n)["Arn"] for n in module["alert_rule_names"]) == sorted(
+        module["notification_rule_arns"]
+    )
+    assert module["schedule_rule_names"] == {"all_models": "solo-bi-all_models", "iris-hourly": "solo-bi-iris-hourly"}
+    s3 = emulator.client("s3")
+    bucket = out["artifact_bucket_name"]
+    assert module["data_uri"] == f"s3://{bucket}/solo/batch-inference/"
+    head = s3.head_object(Bucket=bucket, Key="solo/batch-inference/models/iris-hourly/code/predict.py")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == out["kms_key_arn"]
+    # the created role may write the output location in the workspace's bucket
+    policy = emulator.client("iam").get_role_policy(RoleName="solo-bi-sagemaker", PolicyName="sagemaker-jobs")
+    document = policy["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    writes = {s["Sid"]: s for s in document["Statement"]}["WriteOutputs"]["Resource"]
+    assert writes in (f"arn:aws:s3:::{bucket}/scores/iris-hourly/*", [f"arn:aws:s3:::{bucket}/scores/iris-hourly/*"])
+    assert _replan(fixture, tf_vars) == {}
+
+
+def _tasks(states: dict) -> list[dict]:
+    """Every state of a (nested) ASL states map."""
+    out = []
+    for state in states.values():
+        out.append(state)
+        for branch in state.get("Branches", []):
+            out.extend(_tasks(branch["States"]))
+        if "ItemProcessor" in state:
+            out.extend(_tasks(state["ItemProcessor"]["States"]))
+        if "Iterator" in state:
+            out.extend(_tasks(state["Iterator"]["States"]))
+    return out

@@ -248,7 +248,7 @@ def test_a_resource_limit_is_not_retried_and_is_notified(workflow):
     finally:
         fault.remove()
     assert run.status == "FAILED" and run.error == "ModelsFailed"
-    assert fault.failed == 1  # raise the quota or lower batch_max_concurrency: retrying does not clear it
+    assert fault.failed == 1  # raise the quota or lower batch_inference_max_concurrency: retrying does not clear it
     run_id = run.arn.rsplit(":", 1)[1]
     assert workflow.jobs_of(run_id) == []
     notes = {n["Subject"]: n["Message"] for n in workflow.notifications(run_id)}

@@ -24,6 +24,7 @@ SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1
 REPOSITORY = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/legacy-batch-inference"
 SAGEMAKER_NAME = h.SAGEMAKER_NAME
 STAR_ACTIONS = h.STAR_ACTIONS
+SAGEMAKER_POLICY = "batch_inference[0].module.iam.aws_iam_role_policy.sagemaker[0]"
 # Every model adds its scripts and its one-model manifest; nothing else.
 OBJECTS_PER_MODEL = len(SCRIPT_FILES) + 1
 
@@ -43,13 +44,13 @@ def fx(tf_fixture):
 
 @pytest.fixture(scope="module")
 def plan1(fx):
-    return fx.plan(batch_models={"iris": model()})
+    return fx.plan(batch_inference_models={"iris": model()})
 
 
 @pytest.fixture(scope="module")
 def plan3(fx):
     return fx.plan(
-        batch_models={
+        batch_inference_models={
             "iris": model(),
             "wine": model(
                 image_tag=None,
@@ -64,19 +65,19 @@ def plan3(fx):
             ),
             "hourly": model(schedule_expression="rate(1 hour)"),
         },
-        batch_max_concurrency=25,
-        batch_tolerated_failure_percentage=10,
+        batch_inference_max_concurrency=25,
+        batch_inference_tolerated_failure_percentage=10,
     )
 
 
 @pytest.fixture(scope="module")
 def plan300(fx):
-    return fx.plan(batch_models=models(300))
+    return fx.plan(batch_inference_models=models(300))
 
 
 @pytest.fixture(scope="module")
 def plan_kms(fx):
-    return fx.plan(batch_models={"iris": model()}, kms_key_arn=KMS)
+    return fx.plan(batch_inference_models={"iris": model()}, kms_key_arn=KMS)
 
 
 def asl(plan) -> dict:
@@ -88,7 +89,7 @@ def processor(plan) -> dict:
 
 
 def manifest(plan) -> list[dict]:
-    return json.loads(h.one(plan, "aws_s3_bucket_object.batch_inference_manifest[0]")["content"])
+    return json.loads(h.one(plan, "batch_inference[0].aws_s3_bucket_object.manifest")["content"])
 
 
 def policy(plan, suffix) -> dict[str, dict]:
@@ -133,7 +134,9 @@ def test_more_models_add_only_their_scripts_and_manifest(plan1, plan300):
     assert {t: n for t, n in extra.items() if n} == {"aws_s3_bucket_object": 299 * OBJECTS_PER_MODEL}
     # the definition and the IAM policies do not grow with the models: they are the same for 1 and for 300
     assert asl(plan300) == asl(plan1)
-    assert policy(plan300, "batch_inference_map[0]") == policy(plan1, "batch_inference_map[0]")
+    assert policy(plan300, "batch_inference[0].aws_iam_role_policy.map") == policy(
+        plan1, "batch_inference[0].aws_iam_role_policy.map"
+    )
     assert policy(plan300, "aws_iam_role_policy.sagemaker[0]") == policy(plan1, "aws_iam_role_policy.sagemaker[0]")
     assert len(manifest(plan300)) == 300
     assert len(h.of_type(plan300, "aws_cloudwatch_event_rule")) == 3  # the shared schedule and the two alerts
@@ -162,13 +165,13 @@ def test_three_models_one_with_its_own_schedule(plan1, plan3):
     }
     # the shared schedule runs the models without a schedule of their own
     assert [i["name"] for i in manifest(plan3)] == ["iris", "wine"]
-    own = json.loads(h.one(plan3, 'batch_inference_model_manifest["hourly"]')["content"])
+    own = json.loads(h.one(plan3, 'aws_s3_bucket_object.model_manifest["hourly"]')["content"])
     assert [i["name"] for i in own] == ["hourly"]
 
 
 def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
     plan = fx.plan(
-        batch_models={
+        batch_inference_models={
             "iris": model(),
             "paused": model(enabled=False),
             "paused-hourly": model(enabled=False, schedule_expression="rate(1 hour)"),
@@ -177,7 +180,7 @@ def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
     assert [i["name"] for i in manifest(plan)] == ["iris"]
     assert h.one(plan, 'aws_cloudwatch_event_rule.this["paused-hourly"]')["is_enabled"] is False
     # still runnable on demand: its manifest and scripts are there
-    h.one(plan, 'batch_inference_model_manifest["paused"]')
+    h.one(plan, 'aws_s3_bucket_object.model_manifest["paused"]')
 
 
 def test_workflow_off_by_default(tf_fixture):
@@ -185,15 +188,15 @@ def test_workflow_off_by_default(tf_fixture):
     assert not [a for a in h.resources(plan) if "batch_inference" in a]
 
 
-def test_workflow_off_creates_nothing_even_with_models(fx):
-    plan = fx.plan(create_batch_inference_workflow=False, batch_models={"iris": model()})
+def test_workflow_off_without_models_creates_nothing(fx):
+    plan = fx.plan(batch_inference_models={})
     assert not [a for a in h.resources(plan) if "batch_inference" in a]
     assert plan.outputs["batch_inference_models"] == {}
     assert plan.outputs["batch_inference_state_machine_arn"] is None
 
 
 def test_no_shared_schedule(fx):
-    plan = fx.plan(batch_models={"iris": model()}, batch_schedule_expression=None)
+    plan = fx.plan(batch_inference_models={"iris": model()}, batch_inference_schedule_expression=None)
     rules = [r["name"] for r in h.of_type(plan, "aws_cloudwatch_event_rule").values()]
     assert sorted(rules) == ["legacy-bi-execution-failed", "legacy-bi-processing-job-failed"]  # alerts, no schedule
     assert "aws_sfn_state_machine" in h.counts_by_type(plan)
@@ -217,7 +220,7 @@ def test_outputs(plan3):
 # ---------------------------------------------------------------------------------------------------------------------
 def test_scripts_are_uploaded_with_content_hashes(plan1):
     objects = h.of_type(plan1, "aws_s3_bucket_object")
-    code = {v["key"]: v for a, v in objects.items() if "batch_inference_code" in a}
+    code = {v["key"]: v for a, v in objects.items() if "aws_s3_bucket_object.code[" in a}
     assert sorted(code) == [f"legacy/batch-inference/models/iris/code/{f}" for f in SCRIPT_FILES]
     for key, obj in code.items():
         path = SCRIPTS / key.rsplit("/", 1)[1]
@@ -237,7 +240,7 @@ def test_a_changed_script_changes_its_hash_and_caches_are_not_uploaded(fx, tmp_p
     (scripts / "lib" / "helpers.py").write_text("RATE = 1\n")
 
     def hashes():
-        plan = fx.plan(batch_models={"iris": model(scripts_path=str(scripts))})
+        plan = fx.plan(batch_inference_models={"iris": model(scripts_path=str(scripts))})
         code = {
             v["key"].split("/code/")[1]: v for a, v in h.of_type(plan, "aws_s3_bucket_object").items() if "code" in a
         }
@@ -254,16 +257,18 @@ def test_a_changed_script_changes_its_hash_and_caches_are_not_uploaded(fx, tmp_p
 
 
 def test_code_kept_in_s3_is_not_uploaded_and_can_be_read(fx):
-    plan = fx.plan(batch_models={"iris": {"code_uri": "s3://ml-code/iris/v3/", "image_tag": "iris-v3"}})
-    assert not [a for a in h.resources(plan) if "batch_inference_code" in a]
+    plan = fx.plan(batch_inference_models={"iris": {"code_uri": "s3://ml-code/iris/v3/", "image_tag": "iris-v3"}})
+    assert not [a for a in h.resources(plan) if "aws_s3_bucket_object.code[" in a]
     (item,) = manifest(plan)
     assert item["code_uri"] == "s3://ml-code/iris/v3/"
     assert (
         item["preprocess"][0]["app_specification"]["ContainerEntrypoint"][-1] == "/opt/ml/processing/code/preprocess.py"
     )
-    by_sid = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
-    assert by_sid["ReadModelInputs"]["Resource"] == ["arn:aws:s3:::ml-code/iris/v3/*"]
-    assert "WriteModelOutputs" not in by_sid
+    by_sid = policy(plan, SAGEMAKER_POLICY)
+    assert by_sid["ReadData"]["Resource"] == ["arn:aws:s3:::ml-code/iris/v3/*"]
+    assert "WriteOutputs" not in by_sid
+    assert by_sid["ListData0"]["Resource"] == ["arn:aws:s3:::ml-code"]
+    assert by_sid["ListData0"]["Condition"] == {"StringLike": {"s3:prefix": ["iris/v3/*"]}}
 
 
 def test_manifest_item_carries_each_steps_request(plan3):
@@ -310,8 +315,8 @@ def test_manifest_item_carries_each_steps_request(plan3):
 
 def test_job_names_stay_within_sagemaker_limits(fx):
     name = "m" * 63
-    plan = fx.plan(name_prefix="p" * 26, batch_models={name: model()})
-    item = json.loads(h.one(plan, f'batch_inference_model_manifest["{name}"]')["content"])[0]
+    plan = fx.plan(name_prefix="p" * 26, batch_inference_models={name: model()})
+    item = json.loads(h.one(plan, f'aws_s3_bucket_object.model_manifest["{name}"]')["content"])[0]
     prefix = item["job_name_prefix"]
     assert prefix.startswith("p" * 26 + "-")
     for step in ("pre9", "inf", "post"):
@@ -602,7 +607,7 @@ def test_rendered_definitions_pass_asl_validator_and_the_emulators_parser(plan3,
 # IAM
 # ---------------------------------------------------------------------------------------------------------------------
 def test_state_machine_policy_is_scoped_to_the_prefixs_processing_jobs(plan3):
-    by_sid = policy(plan3, "batch_inference_iam[0].aws_iam_role_policy.state_machine[0]")
+    by_sid = policy(plan3, "batch_inference[0].module.iam.aws_iam_role_policy.state_machine[0]")
     for s in by_sid.values():
         assert s["Effect"] == "Allow"
         if "*" in s["Resource"]:
@@ -633,11 +638,11 @@ def test_state_machine_policy_is_scoped_to_the_prefixs_processing_jobs(plan3):
     for address, doc in h.policies(plan3).items():
         for s in h.statements(doc):
             if "iam:PassRole" in s["Action"]:
-                assert address.endswith("batch_inference_iam[0].aws_iam_role_policy.state_machine[0]"), address
+                assert address.endswith("batch_inference[0].module.iam.aws_iam_role_policy.state_machine[0]"), address
 
 
 def test_distributed_map_policy(plan3):
-    by_sid = policy(plan3, "aws_iam_role_policy.batch_inference_map[0]")
+    by_sid = policy(plan3, "batch_inference[0].aws_iam_role_policy.map")
     states = f"arn:aws:states:us-east-1:{ACCOUNT}"
     assert by_sid["StartChildExecutions"]["Resource"] == [f"{states}:stateMachine:{MACHINE}"]
     assert by_sid["StartChildExecutions"]["Action"] == ["states:StartExecution"]
@@ -649,12 +654,12 @@ def test_distributed_map_policy(plan3):
         f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/models/*/manifest.json",
     ]
     assert all("*" not in s["Resource"] for s in by_sid.values())
-    attached = h.one(plan3, "aws_iam_role_policy.batch_inference_map[0]")
+    attached = h.one(plan3, "batch_inference[0].aws_iam_role_policy.map")
     assert attached["role"] == "legacy-bi-states"
 
 
 def test_sagemaker_role_reads_its_prefix_and_pulls_its_images(plan3):
-    by_sid = policy(plan3, "batch_inference_iam[0].aws_iam_role_policy.sagemaker[0]")
+    by_sid = policy(plan3, "batch_inference[0].module.iam.aws_iam_role_policy.sagemaker[0]")
     assert by_sid["ArtifactBucketObjects"]["Resource"] == [f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/*"]
     assert sorted(by_sid["PullImages"]["Resource"]) == sorted(
         [
@@ -663,24 +668,37 @@ def test_sagemaker_role_reads_its_prefix_and_pulls_its_images(plan3):
             f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/wine",
         ]
     )
-    assert not [a for a in h.policies(plan3) if a.endswith("batch_inference_external_data[0]")]
+    # nothing outside the module's prefix: no other data grants
+    assert not [sid for sid in by_sid if sid.startswith(("ReadData", "WriteOutputs", "ListData"))]
 
 
 def test_models_outside_the_bucket_get_exactly_their_data(fx):
     plan = fx.plan(
-        batch_models={
+        batch_inference_models={
             "iris": model(input_uri="s3://data-lake/iris/2024/", output_uri="s3://scores/iris/"),
             "wine": model(input_uri="s3://data-lake/wine/"),
         }
     )
-    by_sid = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
-    assert sorted(by_sid["ReadModelInputs"]["Resource"]) == [
+    by_sid = policy(plan, SAGEMAKER_POLICY)
+    # outputs are read back too (a later step reads what an earlier one wrote)
+    assert sorted(by_sid["ReadData"]["Resource"]) == [
         "arn:aws:s3:::data-lake/iris/2024/*",
         "arn:aws:s3:::data-lake/wine/*",
+        "arn:aws:s3:::scores/iris/*",
     ]
-    assert by_sid["WriteModelOutputs"]["Resource"] == ["arn:aws:s3:::scores/iris/*"]
-    assert sorted(by_sid["ListModelDataBuckets"]["Resource"]) == ["arn:aws:s3:::data-lake", "arn:aws:s3:::scores"]
-    assert h.one(plan, "aws_iam_role_policy.batch_inference_external_data[0]")["role"] == "legacy-bi-sagemaker"
+    assert by_sid["WriteOutputs"]["Resource"] == ["arn:aws:s3:::scores/iris/*"]
+    listings = {
+        (st["Resource"][0], st["Condition"]["StringLike"]["s3:prefix"][0])
+        for sid, st in by_sid.items()
+        if sid.startswith("ListData")
+    }
+    assert listings == {
+        ("arn:aws:s3:::data-lake", "iris/2024/*"),
+        ("arn:aws:s3:::data-lake", "wine/*"),
+        ("arn:aws:s3:::scores", "iris/*"),
+    }
+    # the policy of the created role (its name is known only once the role exists)
+    assert h.one(plan, "batch_inference[0].module.iam.aws_iam_role.sagemaker[0]")["name"] == "legacy-bi-sagemaker"
 
 
 def test_many_data_locations_and_repositories_are_granted_by_bucket_and_account(fx):
@@ -692,10 +710,10 @@ def test_many_data_locations_and_repositories_are_granted_by_bucket_and_account(
         )
         for i in range(25)
     }
-    plan = fx.plan(batch_models=many)
-    data = policy(plan, "aws_iam_role_policy.batch_inference_external_data[0]")
-    assert data["ReadModelInputs"]["Resource"] == ["arn:aws:s3:::data-lake/*"]
-    pulls = policy(plan, "batch_inference_iam[0].aws_iam_role_policy.sagemaker[0]")["PullImages"]["Resource"]
+    plan = fx.plan(batch_inference_models=many)
+    data = policy(plan, SAGEMAKER_POLICY)
+    assert data["ReadData"]["Resource"] == ["arn:aws:s3:::data-lake/*"]
+    pulls = policy(plan, "batch_inference[0].module.iam.aws_iam_role_policy.sagemaker[0]")["PullImages"]["Resource"]
     assert f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*" in pulls
     assert len(pulls) == 3  # the account's repositories here, the created one, SageMaker's scikit-learn
     for doc in h.policies(plan).values():
@@ -704,11 +722,15 @@ def test_many_data_locations_and_repositories_are_granted_by_bucket_and_account(
 
 def test_own_sagemaker_role_is_used_and_not_created(fx):
     own = f"arn:aws:iam::{ACCOUNT}:role/team-batch"
-    plan = fx.plan(batch_models={"iris": model(input_uri="s3://data-lake/iris/")}, batch_sagemaker_role_arn=own)
+    plan = fx.plan(
+        batch_inference_models={"iris": model(input_uri="s3://data-lake/iris/")},
+        batch_inference_create_sagemaker_role=False,
+        batch_inference_sagemaker_role_arn=own,
+    )
     assert h.counts_by_type(plan)["aws_iam_role"] == 2  # the state machine's and the schedule's
-    assert not [a for a in h.policies(plan) if "external_data" in a]
+    assert not [a for a in h.policies(plan) if a.endswith("aws_iam_role_policy.sagemaker[0]")]
     assert _jobs(plan)["RunInference"]["Parameters"]["RoleArn"] == own
-    by_sid = policy(plan, "batch_inference_iam[0].aws_iam_role_policy.state_machine[0]")
+    by_sid = policy(plan, "batch_inference[0].module.iam.aws_iam_role_policy.state_machine[0]")
     assert by_sid["PassSageMakerRole"]["Resource"] == [own]
 
 
@@ -717,7 +739,7 @@ def test_own_sagemaker_role_is_used_and_not_created(fx):
 # ---------------------------------------------------------------------------------------------------------------------
 def test_without_a_customer_managed_key_the_alerts_use_the_modules_key(plan1):
     """EventBridge cannot publish to a topic under alias/aws/sns: the module's own key makes the alerts work."""
-    assert len([a for a in h.resources(plan1) if "batch_inference_alerts" in a]) == 4  # 2 rules, 2 targets
+    assert len([a for a in h.resources(plan1) if "_alerts[0].aws_cloudwatch_event" in a]) == 4  # 2 rules, 2 targets
     key = h.one(plan1, "aws_kms_key.this[0]")
     assert key["enable_key_rotation"] is True
     by_sid = {st["Sid"]: st for st in h.statements(json.loads(key["policy"]))}
@@ -733,7 +755,7 @@ def test_kms_key_encrypts_jobs_scripts_and_manifests(plan_kms):
         assert step["processing_resources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS
     for address, obj in h.of_type(plan_kms, "aws_s3_bucket_object").items():
         assert obj["kms_key_id"] == KMS and obj["server_side_encryption"] == "aws:kms", address
-        if "batch_inference_code" in address:
+        if "aws_s3_bucket_object.code[" in address:
             # with SSE-KMS the ETag is no MD5: the content hash in the metadata detects changes
             assert "etag" not in obj or obj["etag"] is None
             assert set(obj["metadata"]) == {"content-sha256"}
@@ -754,7 +776,9 @@ def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_k
     assert executions["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
     assert executions["detail"]["stateMachineArn"] == [machine, {"prefix": f"{machine}/"}]
     targets = [
-        v for a, v in h.of_type(plan_kms, "aws_cloudwatch_event_target").items() if "batch_inference_alerts" in a
+        v
+        for a, v in h.of_type(plan_kms, "aws_cloudwatch_event_target").items()
+        if "_alerts[0].aws_cloudwatch_event" in a
     ]
     assert len(targets) == 2
     for t in targets:
@@ -771,11 +795,12 @@ def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_k
 # ---------------------------------------------------------------------------------------------------------------------
 def refusal(fx, **tf_vars) -> str:
     """Terraform's message for refused inputs, on one line (it wraps messages at 80 columns)."""
-    return re.sub(r"\s+", " ", fx.plan_error(**tf_vars).replace("\\n", "\n"))
+    # a check's message comes quoted ("cannot convert \"...\" to bool"): its inner quotes are escaped
+    return re.sub(r"\s+", " ", fx.plan_error(**tf_vars).replace("\\n", "\n").replace('\\"', '"'))
 
 
 @pytest.mark.parametrize(
-    ("batch_models", "fields", "allowed"),
+    ("batch_inference_models", "fields", "allowed"),
     [
         ({"iris": {"scripts_path": str(SCRIPTS)}}, ["image_uri", "image_tag"], "exactly one of"),
         ({"iris": model(image_uri=f"{REPOSITORY}:v1")}, ["image_uri", "image_tag"], "exactly one of"),
@@ -787,9 +812,9 @@ def refusal(fx, **tf_vars) -> str:
         ({"iris": model(volume_size_gb=2.5)}, ["volume_size_gb"], "whole number"),
         ({"iris": model(max_runtime_seconds=0)}, ["max_runtime_seconds"], "from 1 to 777600"),
         ({"iris": model(postprocess_max_runtime_seconds=777601)}, ["postprocess_max_runtime_seconds"], "777600"),
-        ({"iris_v2": model()}, ["key of batch_models"], "letters, digits and hyphens"),
-        ({"-iris": model()}, ["key of batch_models"], "starting and ending with a letter or digit"),
-        ({"i" * 64: model()}, ["key of batch_models"], "1-63"),
+        ({"iris_v2": model()}, ["key of batch_inference_models"], "letters, digits and hyphens"),
+        ({"-iris": model()}, ["key of batch_inference_models"], "starting and ending with a letter or digit"),
+        ({"i" * 64: model()}, ["key of batch_inference_models"], "1-63"),
         ({"a" * 24: model(schedule_expression="rate(1 hour)")}, ["schedule_expression"], "at most 23 characters"),
         ({"iris": model(instance_typ="ml.m5.large")}, ["may only set"], "typo"),
         ({"iris": model(preprocess_scripts=["clean.py"])}, ["scripts_path", "preprocess_scripts"], "must exist"),
@@ -803,12 +828,12 @@ def refusal(fx, **tf_vars) -> str:
         ({"iris": model(schedule_expression="every hour")}, ["schedule_expression"], "rate(1 hour)"),
         ({"iris": model(enabled="sometimes")}, ["enabled"], "true or false"),
         ({"iris": model(environment={"SFN_ML_MODEL": "x"})}, ["environment"], "SFN_ML_"),
-        (["iris"], ["batch_models"], "map of model name => object"),
+        (["iris"], ["batch_inference_models"], "map of model name => object"),
     ],
 )
-def test_bad_models_are_refused_at_plan_naming_the_field(fx, batch_models, fields, allowed):
-    message = refusal(fx, batch_models=batch_models)
-    assert "batch_models" in message, message
+def test_bad_models_are_refused_at_plan_naming_the_field(fx, batch_inference_models, fields, allowed):
+    message = refusal(fx, batch_inference_models=batch_inference_models)
+    assert "batch_inference_models" in message, message
     for field in fields:
         assert field in message, message
     assert allowed in message, message
@@ -817,18 +842,31 @@ def test_bad_models_are_refused_at_plan_naming_the_field(fx, batch_models, field
 @pytest.mark.parametrize(
     ("tf_vars", "variable", "allowed"),
     [
-        ({"batch_max_concurrency": 0}, "batch_max_concurrency", "from 1 to 10000"),
-        ({"batch_max_concurrency": 10001}, "batch_max_concurrency", "from 1 to 10000"),
-        ({"batch_tolerated_failure_percentage": 101}, "batch_tolerated_failure_percentage", "from 0 to 100"),
-        ({"batch_instance_type": "m5.large"}, "batch_instance_type", "ml.m5.large"),
-        ({"batch_volume_size_gb": 0}, "batch_volume_size_gb", "from 1 to 16384"),
-        ({"batch_max_runtime_seconds": 777601}, "batch_max_runtime_seconds", "777600"),
-        ({"batch_schedule_expression": "daily"}, "batch_schedule_expression", "cron(<6 fields>)"),
-        ({"batch_sklearn_image_uri": "sklearn:1.2"}, "batch_sklearn_image_uri", "ECR image URI"),
-        ({"batch_sagemaker_role_arn": "team-batch"}, "batch_sagemaker_role_arn", "IAM role ARN"),
+        ({"batch_inference_max_concurrency": 0}, "batch_inference_max_concurrency", "from 1 to 10000"),
+        ({"batch_inference_max_concurrency": 10001}, "batch_inference_max_concurrency", "from 1 to 10000"),
+        (
+            {"batch_inference_tolerated_failure_percentage": 101},
+            "batch_inference_tolerated_failure_percentage",
+            "from 0 to 100",
+        ),
+        ({"batch_inference_instance_type": "m5.large"}, "batch_inference_instance_type", "ml.m5.large"),
+        ({"batch_inference_volume_size_gb": 0}, "batch_inference_volume_size_gb", "from 1 to 16384"),
+        ({"batch_inference_max_runtime_seconds": 777601}, "batch_inference_max_runtime_seconds", "777600"),
+        (
+            {"batch_inference_schedule_expression": "daily"},
+            "batch_inference_schedule_expression",
+            "exactly one of day-of-month and day-of-week",
+        ),
+        (
+            {"batch_inference_schedule_expression": "cron(0 2 * * * *)"},
+            "batch_inference_schedule_expression",
+            "set to ?",
+        ),
+        ({"batch_inference_sklearn_image_uri": "sklearn:1.2"}, "batch_inference_sklearn_image_uri", "ECR image URI"),
+        ({"batch_inference_sagemaker_role_arn": "team-batch"}, "batch_inference_sagemaker_role_arn", "IAM role ARN"),
     ],
 )
 def test_bad_settings_are_refused_at_plan_naming_the_variable(fx, tf_vars, variable, allowed):
-    message = refusal(fx, batch_models={"iris": model()}, **tf_vars)
+    message = refusal(fx, batch_inference_models={"iris": model()}, **tf_vars)
     assert f"The {variable} must" in message, message
     assert allowed in message, message

@@ -28,13 +28,12 @@ module "ml_workflows" {
   name_prefix = var.name_prefix
   tags        = { project = "legacy-batch-inference-example" }
 
-  create_retraining_workflow      = false
-  create_batch_inference_workflow = true
+  create_retraining_workflow = false
 
   # Every night at 02:00 UTC, one execution runs every model without a schedule of its own, five at a time.
-  batch_schedule_expression = "cron(0 2 * * ? *)"
-  batch_max_concurrency     = 5
-  batch_models = {
+  batch_inference_schedule_expression = "cron(0 2 * * ? *)"
+  batch_inference_max_concurrency     = 5
+  batch_inference_models = {
     # preprocess.py and postprocess.py run in SageMaker's scikit-learn image, predict.py in the model's own image.
     iris = {
       scripts_path = "${path.module}/model"
