@@ -78,8 +78,8 @@ def test_image_tag_names_the_model_and_the_commit():
 
 
 @pytest.mark.parametrize("model", ["iris_v2", "-iris", "", "m" * 64])
-def test_image_tag_refuses_names_batch_models_would_refuse(model):
-    with pytest.raises(bpi.BuildError, match="batch_models key"):
+def test_image_tag_refuses_names_batch_inference_models_would_refuse(model):
+    with pytest.raises(bpi.BuildError, match="batch_inference_models key"):
         bpi.image_tag(model, COMMIT)
 
 
