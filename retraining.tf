@@ -54,6 +54,7 @@ locals {
   retraining_template_vars = local.create_retraining ? {
     partition                 = local.partition
     name_prefix               = var.name_prefix
+    model                     = "default"
     name_expression           = local.name_expression
     execution_timeout_seconds = var.training_max_runtime_seconds + 3 * var.endpoint_wait_timeout_seconds + 7200
     glue_job_name             = var.glue_job_name

@@ -1,7 +1,7 @@
 """Private working copies of Terraform root modules, and the environment that runs the offline Terraform.
 
 A root module that calls this repository by a relative path (examples/*, tests/fixtures/*) is copied with its
-`source = "../.."` paths made absolute, so it can be initialised and applied anywhere without writing
+`source = "../.."` paths rewritten relative to the copy, so it can be initialised and applied anywhere without writing
 .terraform/ or state into the repository, and parallel runs never share a folder.
 """
 
@@ -30,12 +30,19 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
+def _relative(target: Path, dest: Path) -> str:
+    """The module at target as a local source seen from dest: "../.." style, so that Terraform reads it in place.
+    (An absolute path is a go-getter source: Terraform copies that one directory into .terraform/modules, and a
+    submodule's own "../<sibling>" sources would then point outside the copy.)"""
+    return os.path.relpath(target.resolve(), dest.resolve())
+
+
 def copy_module(src: Path, dest: Path) -> Path:
     """Copy src's .tf files into dest, turning relative module sources into absolute ones."""
     src = Path(src)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for tf in sorted(src.glob("*.tf")):
-        text = _SOURCE.sub(lambda m: m.group(1) + str((src / m.group(2)).resolve()) + m.group(3), tf.read_text())
+        text = _SOURCE.sub(lambda m: m.group(1) + _relative(src / m.group(2), dest) + m.group(3), tf.read_text())
         (dest / tf.name).write_text(text)
     return dest
