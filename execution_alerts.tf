@@ -4,13 +4,13 @@
 # own NotifyFailure state. Step Functions emits "Step Functions Execution Status Change" events to EventBridge for
 # every status change (Step Functions Developer Guide, "Automating Step Functions event delivery with EventBridge":
 # https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html); this rule sends FAILED,
-# TIMED_OUT and ABORTED ones of the module's retraining and approved-deployment machines to the notifications topic.
+# TIMED_OUT and ABORTED ones of the module's approved-deployment machine to the notifications topic.
 # A run that failed inside a Catch notifies twice (its own message, then this one): better twice than never.
-# The batch inference machine has its own rule (batch_inference.tf), which also covers its Map's child executions.
+# The batch inference machine has its own rule (batch_inference.tf), which also covers its Map's child executions;
+# each retraining model's machine has its own (modules/hourly_retraining).
 # ---------------------------------------------------------------------------------------------------------------------
 locals {
   execution_alert_machine_arns = compact([
-    local.create_retraining ? "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.retraining_name}" : "",
     local.create_approved_deployment ? local.cd_state_machine_arn : "",
   ])
   create_execution_alerts = var.create_execution_alerts && length(local.execution_alert_machine_arns) > 0
@@ -21,6 +21,7 @@ locals {
   notification_rule_arns = concat(
     local.create_execution_alerts ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.execution_alerts_name}"] : [],
     [for k in keys(local.batch_inference_alerts) : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-bi-${k}"],
+    local.create_retraining ? module.hourly_retraining[0].notification_rule_arns : [],
   )
 }
 

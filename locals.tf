@@ -16,12 +16,8 @@ locals {
   notifications_topic_name = "${var.name_prefix}-notifications"
   notifications_topic_arn  = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.notifications_topic_name}"
 
-  create_retraining = var.create_retraining_workflow
-  create_ecr        = local.create_retraining && var.create_ecr_repository
-
   # The shared conventions (modules/conventions): SageMaker name shape and IAM patterns, execution tag, retries.
   sagemaker_name_hash = module.conventions.sagemaker_name_hash
-  name_expression     = "States.Format('{}-rt-{}', '${local.resource_prefix}', ${local.sagemaker_name_hash})"
   name_suffix_pattern = module.conventions.name_suffix_pattern
   execution_tag       = module.conventions.execution_tag
   transient_retry     = module.conventions.transient_retry
@@ -35,19 +31,10 @@ locals {
   check_bucket_name = var.create_artifact_bucket || var.artifact_bucket_name != null ? true : tobool(
     "The artifact_bucket_name must be set when create_artifact_bucket is false."
   )
-  # Only SageMaker's built-in algorithm images report their metrics without MetricDefinitions (AWS_FACTS.md,
-  # "Metrics of training jobs"). The check does not need the image URI when the definitions name metric_name, so an
-  # image URI unknown at plan (built from the caller's own repository) plans; without such a definition it is
-  # decided when the URI is known (at plan, or at apply for an unknown URI).
-  check_metric_source = !local.create_retraining || local.metric_defined ? true : local.training_image_builtin ? true : tobool(
-    "The metric_name must be the name of one of training_metric_definitions (a regex over the training job's log lines) unless training_image_uri is a SageMaker built-in algorithm image: a custom image reports no metric without a definition, and none is named ${var.metric_name}."
-  )
-  check_training_image = !local.create_retraining || var.training_image_uri != null || var.create_ecr_repository ? true : tobool(
-    "The training_image_uri must be set when create_ecr_repository is false."
-  )
 }
 
-
+# TODO(merge): approved deployment. Only approved_deployment.tf reads endpoint_max_polls now (retraining has its own
+# check in modules/hourly_retraining); it moves into the approved-deployment submodule.
 # Execution history: AWS keeps at most 25,000 events per execution
 # (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Each poll of an endpoint wait loop costs
 # 11 events (Wait: entered+exited 2, Task: entered, scheduled, started, succeeded, exited 5, Choice 2, Pass 2), and an

@@ -47,7 +47,7 @@ data "aws_iam_policy_document" "redrive" {
 
 locals {
   state_machine_names = concat(
-    local.create_retraining ? [local.retraining_name] : [],
+    local.create_retraining ? values(module.hourly_retraining[0].state_machine_names) : [],
     local.create_batch_inference ? [local.batch_inference_name] : [],
     local.create_approved_deployment ? [local.cd_state_machine_name] : [],
   )

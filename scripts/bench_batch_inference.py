@@ -54,7 +54,6 @@ module "this" {
 
   name_prefix                     = "bench"
   account_id                      = "123456789012"
-  create_retraining_workflow      = false
   create_batch_inference_workflow = true
   batch_models                    = var.batch_models
 }

@@ -23,7 +23,7 @@ locals {
   ) }
 
   model_errors = flatten([for k, m in local.given : [
-    length(local.resource_prefix) + 1 + length(k) <= 26 ? "" : "The name_prefix and the key of models[\"${k}\"] together must be at most 25 characters (len(name_prefix) + 1 + len(key) <= 26): the model's SageMaker names are <name_prefix>-<key>-rt-<32 hex digits>, at most 63 characters.",
+    length(local.resource_prefix) + 1 + length(k) <= 26 ? "" : "The name_prefix and the key of models[\"${k}\"] must be at most 25 characters together (len(name_prefix) + 1 + len(key) <= 26): the model's SageMaker names are <name_prefix>-<key>-rt-<32 hex digits>, at most 63 characters.",
     m.training_image_uri == null ? "The models[\"${k}\"].training_image_uri must be set: the ECR image the training job runs (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest]). There is no default, so that a model without an image does not start failing runs every hour." : "",
     try(m.training_image_uri == null ? true : (can(regex(local.ecr_image_regex, m.training_image_uri))), false) ? "" : "The models[\"${k}\"].training_image_uri must be an ECR image URI: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@sha256:digest].",
     try(m.inference_image_uri == null ? true : (can(regex(local.ecr_image_regex, m.inference_image_uri))), false) ? "" : "The models[\"${k}\"].inference_image_uri must be an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@sha256:digest]), or null for the training image.",

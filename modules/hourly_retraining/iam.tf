@@ -7,10 +7,12 @@
 
 module "iam" {
   source   = "../iam"
-  for_each = var.create_sagemaker_role || var.create_state_machine_role ? local.models : {}
+  for_each = { for k in keys(local.models) : k => k if var.create_sagemaker_role || var.create_state_machine_role }
 
-  name_prefix               = "${var.name_prefix}-${each.key}-rt"
-  sagemaker_resource_prefix = each.value.prefix
+  name_prefix = "${var.name_prefix}-${each.key}-rt"
+  # A prefix too long is refused by checks.tf, naming name_prefix and the key; "x" keeps this module's own
+  # validation from repeating it.
+  sagemaker_resource_prefix = length(local.models[each.key].prefix) <= 26 ? local.models[each.key].prefix : "x"
   account_id                = local.account_id
   region                    = local.region
   partition                 = local.partition
@@ -23,17 +25,17 @@ module "iam" {
   sagemaker_role_arn            = var.sagemaker_role_arn
   sagemaker_s3_read_uris        = values(local.channels[each.key])
   sagemaker_s3_write_uris       = [local.output_uris[each.key]]
-  sagemaker_image_uris          = distinct([each.value.training_image, each.value.inference_image])
+  sagemaker_image_uris          = distinct([local.models[each.key].training_image, local.models[each.key].inference_image])
   sagemaker_name_suffix_pattern = module.conventions.name_suffix_pattern["rt"]
 
   create_lambda_role = false
 
   create_state_machine_role = var.create_state_machine_role
-  state_machine_name        = each.value.state_machine
+  state_machine_name        = local.models[each.key].state_machine
   sagemaker_job_types       = ["training"]
   sagemaker_deploys_models  = true
-  endpoint_names            = [each.value.endpoint_name]
-  glue_job_names            = each.value.glue_job_name == null ? [] : [each.value.glue_job_name]
+  endpoint_names            = [local.models[each.key].endpoint_name]
+  glue_job_names            = local.models[each.key].glue_job_name == null ? [] : [local.models[each.key].glue_job_name]
   lambda_function_arns      = values(local.function_arns)
   sns_topic_arns            = [var.notifications_topic_arn]
   lock_table_arns           = [local.lock_table_arn]
@@ -59,21 +61,21 @@ module "lambda_iam" {
 }
 
 data "aws_iam_policy_document" "lambda_read" {
-  for_each = var.create_lambda_role ? local.models : {}
+  for_each = { for k in keys(local.models) : k => k if var.create_lambda_role }
 
   statement {
     sid     = "ReadSageMaker"
     actions = ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
     resources = [
-      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:training-job/${each.value.prefix}${module.conventions.name_suffix_pattern["rt"]}",
-      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${each.value.prefix}${module.conventions.name_suffix_pattern["rt"]}",
-      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/${lower(each.value.endpoint_name)}",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:training-job/${local.models[each.key].prefix}${module.conventions.name_suffix_pattern["rt"]}",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${local.models[each.key].prefix}${module.conventions.name_suffix_pattern["rt"]}",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/${lower(local.models[each.key].endpoint_name)}",
     ]
   }
 }
 
 resource "aws_iam_role_policy" "lambda_read" {
-  for_each = var.create_lambda_role ? local.models : {}
+  for_each = { for k in keys(local.models) : k => k if var.create_lambda_role }
 
   name   = "read-${each.key}"
   role   = "${var.name_prefix}-rt-lambda"

@@ -27,7 +27,8 @@ locals {
   bucket_name     = var.artifact_bucket_name
   workflow_name   = "${var.name_prefix}-retraining"
 
-  lock_table_name = var.create_lock_table ? "${var.name_prefix}-rt-endpoint-locks" : var.lock_table_name
+  # An empty name only while check_lock_table refuses the plan (no "null in string template" cascade).
+  lock_table_name = var.create_lock_table ? "${var.name_prefix}-rt-endpoint-locks" : var.lock_table_name == null ? "" : var.lock_table_name
   lock_table_arn  = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lock_table_name}"
 
   ecr_repository_name = "${local.resource_prefix}-rt-training"
@@ -114,6 +115,9 @@ locals {
     schedule_enabled = try(tobool(m.schedule_enabled), true)
   } }
 
+  # for_each keys: a map of strings (the models' objects may differ in type, which a conditional cannot unify).
+  model_keys = { for k in keys(local.models) : k => k }
+
   channels = { for k, m in local.models : k => m.input_channels != null ? { for c, u in m.input_channels : c => tostring(u) } : {
     train      = "s3://${local.bucket_name}/${m.data_prefix}/data/train/"
     validation = "s3://${local.bucket_name}/${m.data_prefix}/data/validation/"
@@ -125,7 +129,7 @@ locals {
   name_expressions        = { for k, m in local.models : k => "States.Format('{}-rt-{}', '${m.prefix}', ${module.conventions.sagemaker_name_hash})" }
   sagemaker_role_arns     = { for k, m in local.models : k => var.create_sagemaker_role ? module.iam[k].sagemaker_role_arn : var.sagemaker_role_arn }
   state_machine_role_arns = { for k, m in local.models : k => var.create_state_machine_role ? module.iam[k].state_machine_role_arn : var.state_machine_role_arn }
-  lambda_role_arn         = var.create_lambda_role ? module.lambda_iam[0].lambda_role_arn : var.lambda_role_arn
+  lambda_role_arn         = var.create_lambda_role ? try(module.lambda_iam[0].lambda_role_arn, null) : var.lambda_role_arn
   state_machine_arns      = { for k, m in local.models : k => "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${m.state_machine}" }
 
   # The execution timeout allows up to three endpoint waits: before training, before the update, for the update.
@@ -237,9 +241,9 @@ module "functions" {
 
 module "state_machine" {
   source   = "../state_machine"
-  for_each = local.models
+  for_each = local.model_keys
 
-  name               = each.value.state_machine
+  name               = local.models[each.key].state_machine
   definition         = local.definitions[each.key]
   role_arn           = local.state_machine_role_arns[each.key]
   log_retention_days = var.log_retention_days
@@ -253,7 +257,7 @@ module "state_machine" {
 
 module "schedule" {
   source   = "../schedule"
-  for_each = local.models
+  for_each = local.model_keys
 
   name_prefix       = "${var.name_prefix}-${each.key}-rt"
   state_machine_arn = module.state_machine[each.key].arn
@@ -261,10 +265,10 @@ module "schedule" {
   tags              = var.tags
   schedules = {
     hourly = {
-      schedule_expression = each.value.schedule
+      schedule_expression = local.models[each.key].schedule
       input               = jsonencode({ trigger = "schedule", workflow = "retraining", model = each.key })
-      enabled             = each.value.schedule_enabled
-      description         = "Starts the ${var.name_prefix} retraining of ${each.key} (${each.value.schedule})."
+      enabled             = local.models[each.key].schedule_enabled
+      description         = "Starts the ${var.name_prefix} retraining of ${each.key} (${local.models[each.key].schedule})."
     }
   }
 }

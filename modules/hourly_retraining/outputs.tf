@@ -79,13 +79,15 @@ output "lambda_log_group_names" {
 }
 
 output "ecr_repository_arn" {
-  description = "ARN of the created training image repository, or null when create_ecr_repository is false."
-  value       = try(module.ecr_repository[0].repository_arn, null)
+  description = "ARN of the created training image repository (known at plan), or null when create_ecr_repository is false."
+  value       = var.create_ecr_repository ? "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.ecr_repository_name}" : null
+  depends_on  = [module.ecr_repository]
 }
 
 output "ecr_repository_url" {
   description = "URL of the created training image repository, or null when create_ecr_repository is false."
-  value       = try(module.ecr_repository[0].repository_url, null)
+  value       = var.create_ecr_repository ? "${local.account_id}.dkr.ecr.${local.region}.${local.dns_suffix}/${local.ecr_repository_name}" : null
+  depends_on  = [module.ecr_repository]
 }
 
 output "lock_table_name" {
