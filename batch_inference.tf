@@ -7,9 +7,6 @@ locals {
   # The map's keys are known at plan even when its values are not (an image URI of the caller's own repository).
   create_batch_inference = length(var.batch_inference_models) > 0
   batch_inference_name   = "${var.name_prefix}-batch-inference"
-  # Read by retraining.tf (it was defined here with the batch inference workflow): remove when retraining reads
-  # module.conventions itself.
-  sklearn_image_registries = module.conventions.sklearn_image_registries
 }
 
 module "batch_inference" {

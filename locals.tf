@@ -1,7 +1,3 @@
-module "conventions" {
-  source = "./modules/conventions"
-}
-
 locals {
   account_id = var.account_id != null ? var.account_id : data.aws_caller_identity.current[0].account_id
   region     = data.aws_region.current.name
@@ -15,18 +11,6 @@ locals {
 
   notifications_topic_name = "${var.name_prefix}-notifications"
   notifications_topic_arn  = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.notifications_topic_name}"
-
-  create_retraining = var.create_retraining_workflow
-  create_ecr        = local.create_retraining && var.create_ecr_repository
-
-  # The shared conventions (modules/conventions): SageMaker name shape and IAM patterns, execution tag, retries.
-  sagemaker_name_hash = module.conventions.sagemaker_name_hash
-  name_expression     = "States.Format('{}-rt-{}', '${local.resource_prefix}', ${local.sagemaker_name_hash})"
-  name_suffix_pattern = module.conventions.name_suffix_pattern
-  execution_tag       = module.conventions.execution_tag
-  transient_retry     = module.conventions.transient_retry
-  retry               = module.conventions.retry
-  catch_all           = module.conventions.catch_all
 }
 
 # Terraform 1.0.3 has no preconditions: an invalid combination of inputs fails planning here, with a message that
@@ -34,30 +18,5 @@ locals {
 locals {
   check_bucket_name = var.create_artifact_bucket || var.artifact_bucket_name != null ? true : tobool(
     "The artifact_bucket_name must be set when create_artifact_bucket is false."
-  )
-  # Only SageMaker's built-in algorithm images report their metrics without MetricDefinitions (AWS_FACTS.md,
-  # "Metrics of training jobs"). The check does not need the image URI when the definitions name metric_name, so an
-  # image URI unknown at plan (built from the caller's own repository) plans; without such a definition it is
-  # decided when the URI is known (at plan, or at apply for an unknown URI).
-  check_metric_source = !local.create_retraining || local.metric_defined ? true : local.training_image_builtin ? true : tobool(
-    "The metric_name must be the name of one of training_metric_definitions (a regex over the training job's log lines) unless training_image_uri is a SageMaker built-in algorithm image: a custom image reports no metric without a definition, and none is named ${var.metric_name}."
-  )
-  check_training_image = !local.create_retraining || var.training_image_uri != null || var.create_ecr_repository ? true : tobool(
-    "The training_image_uri must be set when create_ecr_repository is false."
-  )
-}
-
-
-# Execution history: AWS keeps at most 25,000 events per execution
-# (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Each poll of an endpoint wait loop costs
-# 11 events (Wait: entered+exited 2, Task: entered, scheduled, started, succeeded, exited 5, Choice 2, Pass 2), and an
-# execution can run three such loops (before training, before the update, the update itself): 33 per allowed poll.
-# 500 polls -> 16,500 events, leaving > 8,000 for the rest of the run (its ~60 states, transient retries, a Glue
-# run). Terraform 1.0.3 validations cannot compare two variables, so the check is here.
-locals {
-  endpoint_polls     = ceil(var.endpoint_wait_timeout_seconds / var.endpoint_poll_seconds)
-  endpoint_max_polls = local.check_endpoint_polls ? local.endpoint_polls : 0
-  check_endpoint_polls = local.endpoint_polls <= 500 ? true : tobool(
-    "The endpoint_wait_timeout_seconds must be at most 500 times endpoint_poll_seconds (at most 500 polls per wait: an execution history holds 25,000 events and each poll costs 33 across the three endpoint waits); raise endpoint_poll_seconds or lower endpoint_wait_timeout_seconds."
   )
 }

@@ -4,8 +4,6 @@
 locals {
   create_lock_table = local.create_retraining || local.create_approved_deployment
   lock_table_name   = "${var.name_prefix}-endpoint-locks"
-  lock_table_arn    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lock_table_name}"
-  lock_retry        = module.conventions.lock_retry
 }
 
 module "endpoint_lock" {

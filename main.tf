@@ -26,8 +26,8 @@ module "notifications" {
   email_addresses = var.notification_emails
   tags            = var.tags
 
-  # EventBridge rules publish here: the batch inference alerts (batch_inference.tf), the execution alerts
-  # (execution_alerts.tf) and the approved-deployment submodule's, each allowed only on behalf of its rule.
+  # EventBridge rules publish here: every workflow submodule's alerts (execution_alerts.tf), each allowed only on
+  # behalf of its rule.
   publisher_service_principals = length(local.notification_rule_arns) > 0 ? ["events.amazonaws.com"] : []
   publisher_source_arns        = local.notification_rule_arns
 }
@@ -47,7 +47,7 @@ data "aws_iam_policy_document" "redrive" {
 
 locals {
   state_machine_names = concat(
-    local.create_retraining ? [local.retraining_name] : [],
+    local.create_retraining ? values(module.hourly_retraining[0].state_machine_names) : [],
     local.create_batch_inference ? [local.batch_inference_name] : [],
     module.approved_deployment[*].state_machine_name,
   )

@@ -14,74 +14,95 @@ output "notifications_topic_arn" {
   depends_on  = [module.notifications]
 }
 
-output "retraining_state_machine_arn" {
-  description = "ARN of the retraining state machine, or null when the workflow is not created."
-  value       = try(module.retraining_state_machine[0].arn, null)
+# --- Hourly retraining (modules/hourly_retraining): maps by model key, empty when retraining_models is empty ---
+output "retraining_state_machine_arns" {
+  description = "ARNs of the retraining state machines, by model key."
+  value       = try(module.hourly_retraining[0].state_machine_arns, {})
 }
 
-output "retraining_state_machine_name" {
-  description = "Name of the retraining state machine, or null when the workflow is not created."
-  value       = try(module.retraining_state_machine[0].name, null)
+output "retraining_state_machine_names" {
+  description = "Names of the retraining state machines (`<name_prefix>-<model>-retraining`), by model key."
+  value       = try(module.hourly_retraining[0].state_machine_names, {})
 }
 
-output "retraining_schedule_rule_name" {
-  description = "Name of the EventBridge rule that starts the retraining, or null when the workflow is not created."
-  value       = try(module.retraining_schedule[0].rule_names["hourly"], null)
+output "retraining_state_machine_log_group_names" {
+  description = "CloudWatch log groups of the retraining state machines' execution histories, by model key."
+  value       = try(module.hourly_retraining[0].state_machine_log_group_names, {})
 }
 
-output "retraining_schedule_input" {
-  description = "The constant input the schedule rule sends to every execution it starts."
-  value       = try(module.retraining_schedule[0].inputs["hourly"], null)
+output "retraining_schedule_rule_names" {
+  description = "Names of the EventBridge rules that start each model's retraining, by model key."
+  value       = try(module.hourly_retraining[0].schedule_rule_names, {})
 }
 
-output "retraining_schedule_dead_letter_queue_arn" {
-  description = "ARN of the SQS queue that keeps schedule events EventBridge could not deliver."
-  value       = try(module.retraining_schedule[0].dead_letter_queue_arn, null)
+output "retraining_schedule_inputs" {
+  description = "The constant input each model's schedule rule sends to every execution it starts, by model key."
+  value       = try(module.hourly_retraining[0].schedule_inputs, {})
 }
 
-output "retraining_data_uri" {
-  description = "S3 URI under which the default training channels (train/, validation/) and the model artifacts (models/) live."
-  value       = "s3://${local.bucket_name}/${local.retraining_data_prefix}/"
+output "retraining_schedule_dead_letter_queue_arns" {
+  description = "ARNs of the SQS queues that keep schedule events EventBridge could not deliver, by model key."
+  value       = try(module.hourly_retraining[0].schedule_dead_letter_queue_arns, {})
 }
 
-output "training_image_uri" {
-  description = "Image the training job runs."
-  value       = local.create_retraining ? local.training_image_uri : null
+output "retraining_schedule_role_arns" {
+  description = "ARNs of the roles EventBridge assumes to start each model's retraining, by model key."
+  value       = try(module.hourly_retraining[0].schedule_role_arns, {})
 }
 
-output "ecr_repository_url" {
-  description = "URL of the created training image repository, or null."
-  value       = try(module.ecr_repository[0].repository_url, null)
+output "retraining_data_uris" {
+  description = "S3 URI under which each model's default training channels (data/train/, data/validation/) and its artifacts (models/) live, by model key."
+  value       = try(module.hourly_retraining[0].data_uris, {})
 }
 
-output "endpoint_name" {
-  description = "Name of the SageMaker endpoint the retraining workflow creates or updates."
-  value       = local.endpoint_name
+output "retraining_training_image_uris" {
+  description = "Image each model's training job runs, by model key."
+  value       = try(module.hourly_retraining[0].training_image_uris, {})
 }
 
-output "sagemaker_role_arn" {
-  description = "ARN of the SageMaker execution role the jobs and models run as."
-  value       = try(module.iam[0].sagemaker_role_arn, var.sagemaker_role_arn)
+output "retraining_ecr_repository_url" {
+  description = "URL of the created training image repository, or null when retraining_create_ecr_repository is false."
+  value       = try(module.hourly_retraining[0].ecr_repository_url, null)
 }
 
-output "retraining_state_machine_role_arn" {
-  description = "ARN of the retraining state machine's role."
-  value       = try(coalesce(var.state_machine_role_arn, module.iam[0].state_machine_role_arn), null)
+output "retraining_ecr_repository_arn" {
+  description = "ARN of the created training image repository, or null."
+  value       = try(module.hourly_retraining[0].ecr_repository_arn, null)
+}
+
+output "retraining_endpoint_names" {
+  description = "Name of the SageMaker endpoint each model's retraining creates or updates, by model key."
+  value       = try(module.hourly_retraining[0].endpoint_names, {})
+}
+
+output "retraining_sagemaker_role_arns" {
+  description = "ARN of the SageMaker execution role each model's jobs and models run as, by model key."
+  value       = try(module.hourly_retraining[0].sagemaker_role_arns, {})
+}
+
+output "retraining_state_machine_role_arns" {
+  description = "ARN of each retraining state machine's role, by model key."
+  value       = try(module.hourly_retraining[0].state_machine_role_arns, {})
 }
 
 output "retraining_lambda_role_arn" {
-  description = "ARN of the retraining Lambda functions' role."
-  value       = try(coalesce(var.lambda_role_arn, module.iam[0].lambda_role_arn), null)
-}
-
-output "retraining_schedule_role_arn" {
-  description = "ARN of the role EventBridge assumes to start the retraining."
-  value       = try(module.retraining_schedule[0].role_arn, null)
+  description = "ARN of the retraining metrics and gate functions' role, or null."
+  value       = try(module.hourly_retraining[0].lambda_role_arn, null)
 }
 
 output "retraining_lambda_function_arns" {
   description = "ARNs of the retraining Lambda functions: metrics and gate."
-  value       = try(module.retraining_functions[0].function_arns, {})
+  value       = try(module.hourly_retraining[0].lambda_function_arns, {})
+}
+
+output "retraining_lambda_function_names" {
+  description = "Names of the retraining Lambda functions: metrics and gate."
+  value       = try(module.hourly_retraining[0].lambda_function_names, {})
+}
+
+output "retraining_lambda_log_group_names" {
+  description = "CloudWatch log groups of the retraining Lambda functions."
+  value       = try(module.hourly_retraining[0].lambda_log_group_names, {})
 }
 
 # --- Legacy batch inference ---

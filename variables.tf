@@ -111,295 +111,94 @@ variable "log_retention_days" {
 # ---------------------------------------------------------------------------------------------------------------------
 # Hourly retraining workflow
 # ---------------------------------------------------------------------------------------------------------------------
-variable "create_retraining_workflow" {
-  type        = bool
-  description = "Create the retraining workflow: schedule, (Glue ETL,) training, metric gate, deployment to the endpoint."
-  default     = true
-}
-
-variable "create_ecr_repository" {
-  type        = bool
-  description = "Create an ECR repository for the training image (immutable tags, scan on push, lifecycle policy)."
-  default     = true
-}
-
-variable "training_image_uri" {
-  type        = string
-  description = "Image of the training job, in ECR (any account): `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@digest]`. When null: `<created repository URL>:<training_image_tag>`. The created SageMaker role may pull exactly this image's repository (and inference_image_uri's)."
-  default     = null
-
-  validation {
-    condition     = var.training_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})?$", coalesce(var.training_image_uri, "x")))
-    error_message = "The training_image_uri must be an ECR image URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest], or null."
-  }
-}
-
-variable "training_image_tag" {
-  type        = string
-  description = "Tag of the training image in the created repository, used when training_image_uri is null. Tags are immutable: push a new tag and change this to roll out new code."
-  default     = "v1"
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$", var.training_image_tag))
-    error_message = "The training_image_tag must be 1-128 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-'."
-  }
-}
-
-variable "inference_image_uri" {
-  type        = string
-  description = "Image that serves the model on the endpoint, in ECR (any account). When null, the training image (as with SageMaker's built-in algorithms and framework images)."
-  default     = null
-
-  validation {
-    condition     = var.inference_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})?$", coalesce(var.inference_image_uri, "x")))
-    error_message = "The inference_image_uri must be an ECR image URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:tag|@sha256:digest], or null."
-  }
-}
-
-variable "training_instance_type" {
-  type        = string
-  description = "Instance type of the training job."
-  default     = "ml.m5.xlarge"
-
-  validation {
-    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.training_instance_type))
-    error_message = "The training_instance_type must be a SageMaker instance type such as ml.m5.xlarge."
-  }
-}
-
-variable "training_instance_count" {
-  type        = number
-  description = "Number of training instances."
-  default     = 1
-
-  validation {
-    condition     = var.training_instance_count >= 1 && var.training_instance_count <= 100 && floor(var.training_instance_count) == var.training_instance_count
-    error_message = "The training_instance_count must be a whole number from 1 to 100."
-  }
-}
-
-variable "training_volume_size_gb" {
-  type        = number
-  description = "Size of each training instance's ML storage volume, in GB."
-  default     = 30
-
-  validation {
-    condition     = var.training_volume_size_gb >= 1 && var.training_volume_size_gb <= 16384 && floor(var.training_volume_size_gb) == var.training_volume_size_gb
-    error_message = "The training_volume_size_gb must be a whole number from 1 to 16384."
-  }
-}
-
-variable "training_max_runtime_seconds" {
-  type        = number
-  description = "Longest a training job may run before SageMaker stops it, in seconds."
-  default     = 3600
-
-  validation {
-    condition     = var.training_max_runtime_seconds >= 1 && var.training_max_runtime_seconds <= 2419200 && floor(var.training_max_runtime_seconds) == var.training_max_runtime_seconds
-    error_message = "The training_max_runtime_seconds must be a whole number from 1 to 2419200 (28 days)."
-  }
-}
-
-variable "training_hyperparameters" {
-  type        = map(string)
-  description = "Hyperparameters passed to the training job (values are strings, as SageMaker requires)."
+variable "retraining_models" {
+  type        = any
+  description = "The models the hourly retraining workflow retrains, by key (1-24 lower-case letters and digits): each an object with training_image_uri (required, an ECR image URI) and optional training, metric, endpoint, Glue and schedule settings, as `models` of modules/hourly_retraining (which checks them, naming `models[\"<key>\"].<field>`). Empty (the default): no retraining workflow. One model: `{ churn = { training_image_uri = \"...\", metric_definitions = [...] } }`."
   default     = {}
 
   validation {
-    condition     = length(var.training_hyperparameters) <= 100 && alltrue([for k, v in var.training_hyperparameters : length(k) <= 256 && length(v) <= 2500])
-    error_message = "The training_hyperparameters may hold at most 100 entries, keys up to 256 and values up to 2500 characters."
+    condition     = can(keys(var.retraining_models))
+    error_message = "The retraining_models must be a map of model key => object, e.g. { churn = { training_image_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:v1\" } }."
   }
 }
 
-variable "training_metric_definitions" {
-  type = list(object({
-    name  = string
-    regex = string
-  }))
-  description = "Metrics SageMaker extracts from the training job's log lines with a regex. Required for metric_name unless the training image is a SageMaker built-in algorithm image (`sagemaker-xgboost`, `linear-learner`, `kmeans`, `pca`, `factorization-machines` from SageMaker's registry account of the region), which reports its documented metrics itself: a custom image reports nothing without a definition, and planning fails."
-  default     = []
-
-  validation {
-    condition     = length(var.training_metric_definitions) <= 40 && alltrue([for m in var.training_metric_definitions : length(m.name) >= 1 && length(m.name) <= 255 && length(m.regex) >= 1 && length(m.regex) <= 500])
-    error_message = "The training_metric_definitions may hold at most 40 metrics, each with a name of 1-255 and a regex of 1-500 characters."
-  }
-}
-
-variable "training_input_channels" {
-  type        = map(string)
-  description = "Training input channels: channel name => S3 URI prefix. When null: train and validation under `s3://<bucket>/<name_prefix>/retraining/data/`."
-  default     = null
-
-  validation {
-    condition     = alltrue([for k, v in(var.training_input_channels == null ? {} : var.training_input_channels) : can(regex("^[A-Za-z0-9.\\-_]{1,64}$", k)) && can(regex("^s3://[a-z0-9.-]{3,63}/", v))])
-    error_message = "Each of training_input_channels must map a channel name of 1-64 letters, digits, '.', '-' or '_' to an s3://bucket/prefix URI."
-  }
-}
-
-variable "training_input_content_type" {
-  type        = string
-  description = "MIME type of the training input channels."
-  default     = "text/csv"
-}
-
-variable "metric_name" {
-  type        = string
-  description = "Name of the training job's final metric that gates deployment, e.g. validation:accuracy or validation:error. It is also the value of the `sfn-ml:metric-name` tag of the deployed endpoint config, so it takes a SageMaker tag value's characters."
-  default     = "validation:accuracy"
-
-  # SageMaker tag values: 0-256 characters of letters, digits, spaces and _ . : / = + - @
-  # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html); MetricDefinition names: 1-255.
-  validation {
-    condition     = can(regex("^[\\p{L}\\p{N}_.:/=+@-][\\p{L}\\p{Z}\\p{N}_.:/=+@-]{0,254}$", var.metric_name))
-    error_message = "The metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @ (the characters of a SageMaker tag value), not starting with a space."
-  }
-}
-
-variable "metric_goal" {
-  type        = string
-  description = "Whether a higher (maximize) or lower (minimize) metric is better. The candidate passes only when strictly better than metric_threshold."
-  default     = "maximize"
-
-  validation {
-    condition     = contains(["maximize", "minimize"], var.metric_goal)
-    error_message = "The metric_goal must be \"maximize\" or \"minimize\"."
-  }
-}
-
-variable "metric_threshold" {
-  type        = number
-  description = "The bar: maximize deploys only when the metric is above it, minimize only when below it; equality does not deploy."
-  default     = 0.9
-
-  validation {
-    condition     = var.metric_threshold >= 0 && var.metric_threshold <= 1000000000
-    error_message = "The metric_threshold must be a number from 0 to 1e9: the gated metrics (accuracy, error, AUC, F1, RMSE, log loss) are not negative."
-  }
-}
-
-variable "metric_min" {
-  type        = number
-  description = "Lowest value the gated metric can take; a candidate (or champion) below it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
-  default     = null
-}
-
-variable "metric_max" {
-  type        = number
-  description = "Highest value the gated metric can take (1 for accuracy-like metrics); a candidate (or champion) above it is not trusted. null: the safe default for well-known metric names (see docs/metric_range.md), else unbounded."
-  default     = null
-}
-
-variable "compare_with_champion" {
+variable "retraining_create_ecr_repository" {
   type        = bool
-  description = "Also require the candidate to beat the metric of the model now serving on the endpoint (recorded in the endpoint config's tags when it was deployed)."
+  description = "Create an ECR repository `<name_prefix>-rt-training` (lower case) to push training images to (output retraining_ecr_repository_url); the models still name their image in training_image_uri."
   default     = false
 }
 
-variable "endpoint_name" {
-  type        = string
-  description = "Name of the SageMaker endpoint the workflow creates or updates. When null: `<name_prefix>-endpoint`."
-  default     = null
-
-  validation {
-    condition     = var.endpoint_name == null || (can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", coalesce(var.endpoint_name, "x"))) && length(coalesce(var.endpoint_name, "x")) <= 63)
-    error_message = "The endpoint_name must be 1-63 characters of letters, digits and hyphens, starting and ending with a letter or digit."
-  }
-}
-
-variable "endpoint_instance_type" {
-  type        = string
-  description = "Instance type of the endpoint."
-  default     = "ml.m5.large"
-
-  validation {
-    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.endpoint_instance_type))
-    error_message = "The endpoint_instance_type must be a SageMaker instance type such as ml.m5.large."
-  }
-}
-
-variable "endpoint_instance_count" {
+variable "retraining_endpoint_wait_timeout_seconds" {
   type        = number
-  description = "Initial number of endpoint instances."
-  default     = 1
-
-  validation {
-    condition     = var.endpoint_instance_count >= 1 && floor(var.endpoint_instance_count) == var.endpoint_instance_count
-    error_message = "The endpoint_instance_count must be a whole number of at least 1."
-  }
-}
-
-variable "endpoint_wait_timeout_seconds" {
-  type        = number
-  description = "How long the workflow waits, each time, for a busy endpoint to settle (before training, before the update) and for it to be InService after creating or updating it, in seconds. At most 500 times endpoint_poll_seconds (the execution history limit)."
+  description = "How long a retraining execution waits, each time, for a busy endpoint to settle and for it to be InService after the update, in seconds. At most 500 times retraining_endpoint_poll_seconds."
   default     = 3600
 
   validation {
-    condition     = var.endpoint_wait_timeout_seconds >= 60 && var.endpoint_wait_timeout_seconds <= 86400
-    error_message = "The endpoint_wait_timeout_seconds must be from 60 to 86400."
+    condition     = var.retraining_endpoint_wait_timeout_seconds >= 60 && var.retraining_endpoint_wait_timeout_seconds <= 86400
+    error_message = "The retraining_endpoint_wait_timeout_seconds must be from 60 to 86400."
   }
 }
 
-variable "endpoint_poll_seconds" {
+variable "retraining_endpoint_poll_seconds" {
   type        = number
-  description = "Pause between two looks at the endpoint's status while waiting, in seconds. endpoint_wait_timeout_seconds may be at most 500 times this."
+  description = "Pause between two looks at the endpoint's status while a retraining execution waits, in seconds."
   default     = 60
 
   validation {
-    condition     = var.endpoint_poll_seconds >= 1 && var.endpoint_poll_seconds <= 3600 && floor(var.endpoint_poll_seconds) == var.endpoint_poll_seconds
-    error_message = "The endpoint_poll_seconds must be a whole number from 1 to 3600."
+    condition     = var.retraining_endpoint_poll_seconds >= 1 && var.retraining_endpoint_poll_seconds <= 3600 && floor(var.retraining_endpoint_poll_seconds) == var.retraining_endpoint_poll_seconds
+    error_message = "The retraining_endpoint_poll_seconds must be a whole number from 1 to 3600."
   }
 }
 
-variable "glue_job_name" {
-  type        = string
-  description = "Name of an existing Glue job to run (.sync) before training, e.g. the ETL that prepares the training data. Null skips the step."
-  default     = null
-
-  validation {
-    condition     = var.glue_job_name == null || can(regex("^[\\w .-]{1,255}$", coalesce(var.glue_job_name, "x")))
-    error_message = "The glue_job_name must be 1-255 letters, digits, spaces, '_', '.' or '-'."
-  }
-}
-
-variable "glue_job_arguments" {
-  type        = map(string)
-  description = "Arguments of the Glue job run (keys such as \"--input\"); `--sfn_execution` carries the execution name."
-  default     = {}
-}
-
-variable "schedule_expression" {
-  type        = string
-  description = "When the retraining runs: an EventBridge rate() or cron() expression."
-  default     = "rate(1 hour)"
-
-  validation {
-    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ]+( [^ ]+){5}\\))$", var.schedule_expression))
-    error_message = "The schedule_expression must be rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<6 fields>), e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\"."
-  }
-}
-
-variable "schedule_enabled" {
+variable "retraining_create_sagemaker_role" {
   type        = bool
-  description = "Whether the schedule rule starts executions (false keeps the rule, disabled)."
+  description = "Create one SageMaker execution role per retraining model, scoped to its images, channels and output path. false: every model runs as retraining_sagemaker_role_arn."
   default     = true
 }
 
-variable "sagemaker_role_arn" {
+variable "retraining_sagemaker_role_arn" {
   type        = string
-  description = "ARN of an existing SageMaker execution role; null creates one scoped to the artifact bucket and the training repository."
+  description = "ARN of an existing SageMaker execution role for the retraining jobs and models, used when retraining_create_sagemaker_role is false."
   default     = null
+
+  validation {
+    condition     = var.retraining_sagemaker_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", coalesce(var.retraining_sagemaker_role_arn, "x")))
+    error_message = "The retraining_sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
 }
 
-variable "state_machine_role_arn" {
-  type        = string
-  description = "ARN of an existing role for the retraining state machine; null creates one with exactly the permissions its definition needs."
-  default     = null
+variable "retraining_create_state_machine_role" {
+  type        = bool
+  description = "Create one role per retraining model's state machine with exactly the permissions its definition needs. false: every machine assumes retraining_state_machine_role_arn."
+  default     = true
 }
 
-variable "lambda_role_arn" {
+variable "retraining_state_machine_role_arn" {
   type        = string
-  description = "ARN of an existing role for the retraining Lambda functions; null creates one."
+  description = "ARN of an existing role for the retraining state machines, used when retraining_create_state_machine_role is false."
   default     = null
+
+  validation {
+    condition     = var.retraining_state_machine_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", coalesce(var.retraining_state_machine_role_arn, "x")))
+    error_message = "The retraining_state_machine_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
+}
+
+variable "retraining_create_lambda_role" {
+  type        = bool
+  description = "Create the role of the retraining metrics and gate functions. false: they run as retraining_lambda_role_arn."
+  default     = true
+}
+
+variable "retraining_lambda_role_arn" {
+  type        = string
+  description = "ARN of an existing role for the retraining metrics and gate functions, used when retraining_create_lambda_role is false."
+  default     = null
+
+  validation {
+    condition     = var.retraining_lambda_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", coalesce(var.retraining_lambda_role_arn, "x")))
+    error_message = "The retraining_lambda_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
 }
 
 variable "lambda_runtime" {

@@ -54,7 +54,6 @@ module "this" {
 
   name_prefix                = "bench"
   account_id                 = "123456789012"
-  create_retraining_workflow = false
   batch_inference_models     = var.batch_inference_models
 }
 """

@@ -54,8 +54,8 @@ TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 # Poll the endpoint every second on the emulator (the examples keep the module's production defaults).
 FAST_ENDPOINT_POLLING = """# Written by scripts/demo.py: poll the endpoint every second on the emulator.
 module "ml_workflows" {
-  endpoint_poll_seconds         = 1
-  endpoint_wait_timeout_seconds = 120
+  retraining_endpoint_poll_seconds         = 1
+  retraining_endpoint_wait_timeout_seconds = 120
 }
 """
 FAST_APPROVED_DEPLOYMENT_POLLING = """# Written by scripts/demo.py: the approved deployment polls every second.

@@ -1,7 +1,7 @@
 """Private working copies of Terraform root modules, and the environment that runs the offline Terraform.
 
 A root module that calls this repository by a relative path (examples/*, tests/fixtures/*) is copied with its
-`source = "../.."` paths made absolute, so it can be initialised and applied anywhere without writing
+`source = "../.."` paths rewritten relative to the copy, so it can be initialised and applied anywhere without writing
 .terraform/ or state into the repository, and parallel runs never share a folder.
 """
 

@@ -495,9 +495,9 @@ def test_retraining_and_approval_roles_cannot_touch_each_others_jobs(cd):
             if r.startswith("arn:aws:sagemaker:") and r.split(":")[5].split("/")[0] != "endpoint"
         }
 
-    retraining, approval = patterns("module.iam[0]"), patterns("workflow_iam")
-    assert retraining == {"churn-rt-" + "?" * 32} and approval == {"churn-ad-" + "?" * 32}
-    retraining_name, approval_name = "churn-rt-" + "0a" * 16, "churn-ad-" + "0a" * 16
+    retraining, approval = patterns('module.iam["churn"]'), patterns("workflow_iam")
+    assert retraining == {"churn-churn-rt-" + "?" * 32} and approval == {"churn-ad-" + "?" * 32}
+    retraining_name, approval_name = "churn-churn-rt-" + "0a" * 16, "churn-ad-" + "0a" * 16
     assert all(h.iam_match(p, retraining_name) and not h.iam_match(p, approval_name) for p in retraining)
     assert all(h.iam_match(p, approval_name) and not h.iam_match(p, retraining_name) for p in approval)
 

@@ -45,10 +45,10 @@ def plan(tf_fixture):
 
 @pytest.fixture(scope="module")
 def asl(plan):
-    return h.definitions(plan)["churn-retraining"]
+    return h.definitions(plan)["churn-churn-retraining"]
 
 
-LOCK_KEY = {"lock_key": {"S": "churn-endpoint"}}
+LOCK_KEY = {"lock_key": {"S": "churn-churn"}}
 
 
 def test_lock_is_acquired_atomically_or_by_a_redriven_holder(asl):
@@ -59,7 +59,7 @@ def test_lock_is_acquired_atomically_or_by_a_redriven_holder(asl):
     assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
     params = acquire["Parameters"]
     assert params["TableName"] == "churn-endpoint-locks"
-    assert params["Item"]["lock_key"] == {"S": "churn-endpoint"}
+    assert params["Item"]["lock_key"] == {"S": "churn-churn"}
     assert params["Item"]["holder"] == {"S.$": "$$.Execution.Id"}
     assert params["ConditionExpression"] == "attribute_not_exists(lock_key) OR holder = :self"
     assert params["ExpressionAttributeValues"] == {":self": {"S.$": "$$.Execution.Id"}}
@@ -145,7 +145,7 @@ def test_lock_table_and_iam(plan):
     assert by_sid["EndpointLock"]["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/churn-endpoint-locks"]
     assert by_sid["DescribeLockHolder"]["Action"] == ["states:DescribeExecution"]
     assert by_sid["DescribeLockHolder"]["Resource"] == [
-        "arn:aws:states:us-east-1:123456789012:execution:churn-retraining:*"
+        "arn:aws:states:us-east-1:123456789012:execution:churn-churn-retraining:*"
     ]
     assert not any("states:ListExecutions" in s["Action"] for s in statements)
 

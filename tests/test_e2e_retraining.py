@@ -41,8 +41,8 @@ def logged(value: float) -> float:
 # Test-only arguments of the module call: poll the endpoint every second (the example keeps the defaults).
 MODULE_OVERRIDE = """# Written by tests/test_e2e_retraining.py: fast polling on the emulator.
 module "ml_workflows" {
-  endpoint_poll_seconds         = 1
-  endpoint_wait_timeout_seconds = 60
+  retraining_endpoint_poll_seconds         = 1
+  retraining_endpoint_wait_timeout_seconds = 60
 }
 """
 
@@ -208,7 +208,7 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
     assert workflow.config_tags(out["endpoint_config"])["sfn-ml:metric-value"] == str(logged(1 - 4 / VALIDATION_ROWS))
 
     [note] = workflow.mailbox.about(run)
-    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: new model deployed"
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining churn: new model deployed"
     assert f"Model {out['model']} is serving on endpoint {workflow.endpoint}" in note["Message"]
 
 
@@ -244,7 +244,7 @@ def test_worse_candidate_is_rejected_and_nothing_deployed(workflow, first_hour, 
         assert endpoint_after[field] == endpoint_before[field]
 
     [note] = workflow.mailbox.about(run)
-    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: candidate rejected"
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining churn: candidate rejected"
     assert why in note["Message"]
 
 
@@ -292,7 +292,7 @@ def test_training_failure_notifies_and_fails(workflow, first_hour):
     assert job["FailureReason"].startswith("ClientError: Data download failed:No S3 objects found under S3 URL")
 
     [note] = workflow.mailbox.about(run)
-    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining churn: run failed"
     assert "failed with States.TaskFailed" in note["Message"] and "No S3 objects found under S3 URL" in note["Message"]
     assert workflow.inventory() == before
     assert workflow.endpoint_state()["EndpointConfigName"] == endpoint_before["EndpointConfigName"]
@@ -365,7 +365,7 @@ def test_failed_update_rolls_back_and_is_reported(workflow, first_hour):
     assert endpoint["EndpointConfigName"] == serving.output["endpoint_config"]  # rolled back
     assert "Failed to download model data" in endpoint["FailureReason"]
     [note] = workflow.mailbox.about(run)
-    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining churn: run failed"
     assert "failed with EndpointDeploymentFailed" in note["Message"]
     assert f"is InService with endpoint config {serving.output['endpoint_config']} instead of" in note["Message"]
 
@@ -409,7 +409,7 @@ def test_endpoint_that_cannot_take_an_update_is_notified_before_any_training(wor
     assert workflow.inventory() == before
     assert workflow.endpoint_state()["EndpointConfigName"] == serving
     [note] = workflow.mailbox.about(run)
-    assert note["Subject"] == f"[{NAME_PREFIX}] retraining: run failed"
+    assert note["Subject"] == f"[{NAME_PREFIX}] retraining churn: run failed"
     assert f"Endpoint {workflow.endpoint} is {status}: it cannot take an update" in note["Message"]
     assert "Nothing was trained or created" in note["Message"]
 

@@ -39,7 +39,7 @@ def test_state_machine_and_schedule_exist(applied, emulator):
     machine = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
     definition = json.loads(machine["definition"])
     assert definition["StartAt"] == "AcquireLock"
-    assert machine["roleArn"].endswith(":role/applytest-rt-states")
+    assert machine["roleArn"].endswith(":role/applytest-churn-rt-states")
     events = emulator.client("events")
     rule = events.describe_rule(Name=out["schedule_rule_name"])
     assert rule["ScheduleExpression"] == "rate(1 hour)" and rule["State"] == "ENABLED"
@@ -61,7 +61,7 @@ def test_platform_resources_exist(applied, emulator):
     assert all(pab.values())
     policy = json.loads(s3.get_bucket_policy(Bucket=out["artifact_bucket_name"])["Policy"])
     assert policy["Statement"][0]["Sid"] == "DenyInsecureTransport"
-    repo = emulator.client("ecr").describe_repositories(repositoryNames=["applytest-training"])["repositories"][0]
+    repo = emulator.client("ecr").describe_repositories(repositoryNames=["applytest-rt-training"])["repositories"][0]
     assert repo["imageTagMutability"] == "IMMUTABLE"
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     functions = {f["FunctionName"]: f for f in emulator.client("lambda").list_functions()["Functions"]}
@@ -75,11 +75,11 @@ def test_failed_executions_reach_the_topic_by_default(applied, emulator):
     """The example sets no KMS key: the execution alerts still work (the topic gets a key EventBridge may use)."""
     _, out = applied
     events = emulator.client("events")
-    rule = events.describe_rule(Name="applytest-execution-alerts")
+    rule = events.describe_rule(Name="applytest-rt-churn-executions")
     pattern = json.loads(rule["EventPattern"])
     assert pattern["detail"]["stateMachineArn"] == [out["state_machine_arn"]]
     assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
-    (target,) = events.list_targets_by_rule(Rule="applytest-execution-alerts")["Targets"]
+    (target,) = events.list_targets_by_rule(Rule="applytest-rt-churn-executions")["Targets"]
     assert target["Arn"] == out["notifications_topic_arn"]
     topic = emulator.client("sns").get_topic_attributes(TopicArn=out["notifications_topic_arn"])["Attributes"]
     statements = {s["Sid"]: s for s in json.loads(topic["Policy"])["Statement"]}
@@ -98,7 +98,7 @@ def test_an_execution_starts_with_the_rule_input(applied, emulator):
     sfn = emulator.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=out["state_machine_arn"], input=out["schedule_input"])
     described = sfn.describe_execution(executionArn=execution["executionArn"])
-    assert json.loads(described["input"]) == {"trigger": "schedule", "workflow": "retraining"}
+    assert json.loads(described["input"]) == {"trigger": "schedule", "workflow": "retraining", "model": "churn"}
     assert described["status"] in {"RUNNING", "SUCCEEDED", "FAILED"}
 
 
@@ -114,3 +114,28 @@ def test_second_apply_changes_nothing(applied):
         a: rc["change"]["actions"] for a, rc in plan.resource_changes.items() if rc["change"]["actions"] != ["no-op"]
     }
     assert changed == {}
+
+
+def test_a_consumer_passing_its_own_resources_by_reference_applies_on_the_first_run(emulator, tmp_path_factory):
+    """tests/fixtures/hourly_retraining_consumer creates the KMS key, bucket, topic, ECR repository and SageMaker role
+    it gives modules/hourly_retraining: all unknown at the first plan, which must plan and apply as one run."""
+    fixture = h.Fixture(h.FIXTURES / "hourly_retraining_consumer", tmp_path_factory.mktemp("consumer"), provider=None)
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)  # re-init with the override in place
+    try:
+        fixture.apply()
+        out = fixture.output()
+        sfn = emulator.client("stepfunctions")
+        assert set(out["state_machine_arns"]) == {"churn", "fraud"}
+        for key, arn in out["state_machine_arns"].items():
+            definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+            train = definition["States"]["Train"]["Parameters"]
+            assert train["RoleArn"] == out["sagemaker_role_arn"], key
+            assert train["ResourceConfig"]["VolumeKmsKeyId"] == out["kms_key_arn"], key
+            assert train["AlgorithmSpecification"]["TrainingImage"].split("/")[-1].startswith("consumer-trainer:")
+        table = emulator.client("dynamodb").describe_table(TableName=out["lock_table_name"])["Table"]
+        assert table["SSEDescription"]["KMSMasterKeyArn"] == out["kms_key_arn"]
+        rules = emulator.client("events")
+        assert rules.describe_rule(Name=out["schedule_rule_names"]["fraud"])["State"] == "DISABLED"
+    finally:
+        fixture.destroy()

@@ -1,4 +1,5 @@
-"""Plan tests of the root module's retraining workflow: resources, the rendered ASL, IAM, and refused inputs."""
+"""Plan tests of the root module's retraining workflow (modules/hourly_retraining, one model "churn" in the fixture):
+resources, the rendered ASL, IAM, and refused inputs. Multi-model behaviour: tests/test_hourly_retraining_plan.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ SAGEMAKER_NAME = h.SAGEMAKER_NAME
 STAR_ACTIONS = h.STAR_ACTIONS
 
 
+MACHINE = "churn-churn-retraining"  # "<name_prefix>-<model>-retraining"
+
+
+def model(**fields):
+    """Plan variables that set fields of the fixture's one model, over its defaults."""
+    return {"retraining_model": fields}
+
+
 @pytest.fixture(scope="module")
 def root(tf_fixture):
     return tf_fixture("root")
@@ -27,7 +36,7 @@ def plan(root):
 
 @pytest.fixture(scope="module")
 def asl(plan):
-    return h.definitions(plan)["churn-retraining"]
+    return h.definitions(plan)[MACHINE]
 
 
 def test_resource_counts(plan):
@@ -39,8 +48,8 @@ def test_resource_counts(plan):
         "aws_ecr_lifecycle_policy": 1,
         "aws_sns_topic": 1,
         "aws_sns_topic_policy": 1,
-        "aws_iam_role": 4,
-        "aws_iam_role_policy": 4,
+        "aws_iam_role": 4,  # the model's SageMaker and state machine roles, the functions' role, the schedule's
+        "aws_iam_role_policy": 5,  # and the functions' role's read policy for the model
         "aws_lambda_function": 2,
         "aws_cloudwatch_log_group": 3,
         "aws_sfn_state_machine": 1,
@@ -54,7 +63,7 @@ def test_resource_counts(plan):
 
 
 def test_workflow_off_leaves_only_the_shared_platform(root):
-    counts = h.counts_by_type(root.plan(create_retraining_workflow=False))
+    counts = h.counts_by_type(root.plan(retraining_enabled=False))
     assert "aws_sfn_state_machine" not in counts
     assert "aws_lambda_function" not in counts
     assert "aws_cloudwatch_event_rule" not in counts  # no schedule, and no machine to alert on
@@ -64,11 +73,18 @@ def test_workflow_off_leaves_only_the_shared_platform(root):
 def test_outputs(plan):
     out = plan.outputs
     assert out["artifact_bucket_name"] == "churn-123456789012-us-east-1"
-    assert out["endpoint_name"] == "churn-endpoint"
-    assert out["training_image_uri"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-training:v1"
+    assert out["retraining_endpoint_names"] == {"churn": "churn-churn"}
+    assert out["retraining_training_image_uris"] == {
+        "churn": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-rt-training:v1"
+    }
+    assert out["retraining_ecr_repository_url"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-rt-training"
     assert out["notifications_topic_arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
-    assert out["retraining_data_uri"] == "s3://churn-123456789012-us-east-1/churn/retraining/"
-    assert json.loads(out["retraining_schedule_input"]) == {"trigger": "schedule", "workflow": "retraining"}
+    assert out["retraining_data_uris"] == {"churn": "s3://churn-123456789012-us-east-1/churn/retraining/churn/"}
+    assert json.loads(out["retraining_schedule_inputs"]["churn"]) == {
+        "trigger": "schedule",
+        "workflow": "retraining",
+        "model": "churn",
+    }
 
 
 def test_schedule_targets_the_machine_with_retries_and_dead_letters(plan):
@@ -78,7 +94,8 @@ def test_schedule_targets_the_machine_with_retries_and_dead_letters(plan):
     target = h.one(plan, 'aws_cloudwatch_event_target.this["hourly"]')
     assert target["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10}]
     assert len(target["dead_letter_config"]) == 1
-    assert json.loads(target["input"]) == {"trigger": "schedule", "workflow": "retraining"}
+    assert json.loads(target["input"]) == {"trigger": "schedule", "workflow": "retraining", "model": "churn"}
+    assert rule["name"] == "churn-churn-rt-hourly"
 
 
 def test_every_transition_lands_on_a_state(asl):
@@ -179,12 +196,12 @@ def test_concurrent_run_ends_cleanly(asl):
 
 
 def test_sagemaker_names_are_fresh_per_attempt_and_within_limits(asl):
-    # "<prefix>-rt-<MD5 of a fresh UUID>": the fixed shape the IAM policies allow (32 hex digits).
-    expr = "States.Format('{}-rt-{}', 'churn', States.Hash(States.UUID(), 'MD5'))"
+    # "<prefix>-<model>-rt-<MD5 of a fresh UUID>": the fixed shape the IAM policies allow (32 hex digits).
+    expr = "States.Format('{}-rt-{}', 'churn-churn', States.Hash(States.UUID(), 'MD5'))"
     assert asl["States"]["Train"]["Parameters"]["TrainingJobName.$"] == expr
     assert asl["States"]["CreateModel"]["Parameters"]["ModelName.$"] == expr
     assert asl["States"]["CreateEndpointConfig"]["Parameters"]["EndpointConfigName.$"] == expr
-    longest = "a" * 26 + "-rt-" + "f" * 32
+    longest = "a" * 24 + "-b" + "-rt-" + "f" * 32  # len(name_prefix) + 1 + len(model) <= 26
     assert len(longest) == 62 and SAGEMAKER_NAME.match(longest)
 
 
@@ -192,10 +209,10 @@ def test_training_job_parameters(asl):
     train = asl["States"]["Train"]
     assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
     p = train["Parameters"]
-    assert p["RoleArn"] == "arn:aws:iam::123456789012:role/churn-rt-sagemaker"
-    assert p["AlgorithmSpecification"]["TrainingImage"].endswith("/churn-training:v1")
+    assert p["RoleArn"] == "arn:aws:iam::123456789012:role/churn-churn-rt-sagemaker"
+    assert p["AlgorithmSpecification"]["TrainingImage"].endswith("/churn-rt-training:v1")
     assert {c["ChannelName"] for c in p["InputDataConfig"]} == {"train", "validation"}
-    assert p["OutputDataConfig"] == {"S3OutputPath": "s3://churn-123456789012-us-east-1/churn/retraining/models/"}
+    assert p["OutputDataConfig"] == {"S3OutputPath": "s3://churn-123456789012-us-east-1/churn/retraining/churn/models/"}
     assert p["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
     assert p["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
     assert train["TimeoutSeconds"] > 3600
@@ -207,7 +224,7 @@ def test_gate_receives_the_configuration(asl):
     assert payload["goal"] == "maximize"
     assert payload["threshold"] == 0.9
     assert payload["compare_with_champion"] is False
-    assert payload["endpoint_name"] == "churn-endpoint"
+    assert payload["endpoint_name"] == "churn-churn"
     assert payload["metrics.$"] == "$.evaluation.metrics"
     assert (payload["metric_min"], payload["metric_max"]) == (0, 1)  # accuracy's default range
     assert asl["States"]["GetMetrics"]["Parameters"]["FunctionName"].endswith(":function:churn-retraining-metrics")
@@ -256,7 +273,7 @@ def test_notifications_cover_success_rejection_and_failure(asl):
 
 def test_glue_step_only_when_a_job_is_named(root, asl):
     assert "RunEtl" not in asl["States"]
-    with_glue = h.definitions(root.plan(glue_job_name="prepare-churn"))["churn-retraining"]
+    with_glue = h.definitions(root.plan(**model(glue_job_name="prepare-churn")))[MACHINE]
     etl = with_glue["States"]["RunEtl"]
     assert etl["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
     assert etl["Parameters"]["JobName"] == "prepare-churn"
@@ -271,7 +288,7 @@ def test_glue_step_only_when_a_job_is_named(root, asl):
 def test_kms_key_reaches_jobs_and_endpoint(root):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     plan = root.plan(kms_key_arn=key)
-    asl = h.definitions(plan)["churn-retraining"]
+    asl = h.definitions(plan)[MACHINE]
     assert asl["States"]["Train"]["Parameters"]["OutputDataConfig"]["KmsKeyId"] == key
     assert asl["States"]["Train"]["Parameters"]["ResourceConfig"]["VolumeKmsKeyId"] == key
     assert asl["States"]["CreateEndpointConfig"]["Parameters"]["KmsKeyId"] == key
@@ -296,7 +313,7 @@ def test_state_machine_policy_is_least_privilege(plan):
             assert set(s["Action"]) <= STAR_ACTIONS, s
     by_sid = {s["Sid"]: s for s in stmts}
     assert by_sid["SageMakerTrainingJobs"]["Resource"] == [
-        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-rt-" + "?" * 32
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-churn-rt-" + "?" * 32
     ]
     assert {
         "sagemaker:CreateTrainingJob",
@@ -309,7 +326,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     ]
     passrole = by_sid["PassSageMakerRole"]
     assert passrole["Action"] == ["iam:PassRole"]
-    assert passrole["Resource"] == ["arn:aws:iam::123456789012:role/churn-rt-sagemaker"]
+    assert passrole["Resource"] == ["arn:aws:iam::123456789012:role/churn-churn-rt-sagemaker"]
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
     assert set(by_sid["InvokeFunctions"]["Resource"]) == {
         f"arn:aws:lambda:us-east-1:123456789012:function:churn-retraining-{f}{suffix}"
@@ -319,7 +336,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
     assert by_sid["DescribeLockHolder"]["Action"] == ["states:DescribeExecution"]
     assert by_sid["DescribeLockHolder"]["Resource"] == [
-        "arn:aws:states:us-east-1:123456789012:execution:churn-retraining:*"
+        "arn:aws:states:us-east-1:123456789012:execution:churn-churn-retraining:*"
     ]
     assert by_sid["EndpointLock"]["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/churn-endpoint-locks"]
     assert "GlueJobs" not in by_sid
@@ -329,13 +346,20 @@ def test_state_machine_policy_is_least_privilege(plan):
 
 def test_sagemaker_and_lambda_policies_are_scoped(plan):
     sm = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.sagemaker[0]")}
-    data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining"
+    data = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/churn"
     assert set(sm["ReadData"]["Resource"]) == {f"{data}/data/train/*", f"{data}/data/validation/*", f"{data}/models/*"}
     assert sm["WriteOutputs"]["Resource"] == [f"{data}/models/*"]
-    assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-training"]
+    assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-rt-training"]
     lam = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.lambda[0]")}
-    assert "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-endpoint" in lam["ReadSageMaker"]["Resource"]
-    for stmts in (sm.values(), lam.values()):
+    assert set(lam) == {"FunctionLogs", "Tracing"}  # the SageMaker reads are per model:
+    read = {s["Sid"]: s for s in _policy(plan, 'aws_iam_role_policy.lambda_read["churn"]')}
+    assert set(read["ReadSageMaker"]["Resource"]) == {
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-churn-rt-" + "?" * 32,
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/churn-churn-rt-" + "?" * 32,
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-churn",
+    }
+    assert h.one(plan, 'aws_iam_role_policy.lambda_read["churn"]')["role"] == "churn-rt-lambda"
+    for stmts in (sm.values(), lam.values(), read.values()):
         for s in stmts:
             if "*" in s["Resource"]:
                 assert set(s["Action"]) <= STAR_ACTIONS, s
@@ -343,21 +367,29 @@ def test_sagemaker_and_lambda_policies_are_scoped(plan):
 
 def test_own_sagemaker_role_is_used_and_not_created(root):
     own = "arn:aws:iam::123456789012:role/team-sagemaker"
-    plan = root.plan(sagemaker_role_arn=own)
+    plan = root.plan(retraining_create_sagemaker_role=False, retraining_sagemaker_role_arn=own)
     assert h.counts_by_type(plan)["aws_iam_role"] == 3
-    asl = h.definitions(plan)["churn-retraining"]
+    asl = h.definitions(plan)[MACHINE]
     assert asl["States"]["Train"]["Parameters"]["RoleArn"] == own
     by_sid = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.state_machine[0]")}
     assert by_sid["PassSageMakerRole"]["Resource"] == [own]
 
 
 def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
-    with_glue = h.definitions(root.plan(glue_job_name="prepare-churn", compare_with_champion=True))["churn-retraining"]
+    with_glue = h.definitions(root.plan(**model(glue_job_name="prepare-churn", compare_with_champion=True)))[MACHINE]
     for i, d in enumerate((asl, with_glue)):
         path = tmp_path / f"definition-{i}.json"
         path.write_text(json.dumps(d))
         run = subprocess.run([str(h.ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
         assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _message(fixture, **tf_vars):
+    """The plan's refusal in one line, with the quotes of `models["<key>"]` unescaped."""
+    return " ".join(fixture.plan_error(**tf_vars).replace('\\"', '"').split())
+
+
+CHURN = 'models["churn"].'
 
 
 @pytest.mark.parametrize(
@@ -366,32 +398,75 @@ def test_rendered_definitions_pass_asl_validator(root, asl, tmp_path):
         ({"name_prefix": "a" * 27}, "name_prefix", "1-26 characters"),
         ({"name_prefix": "churn_model"}, "name_prefix", "letters, digits and hyphens"),
         ({"name_prefix": "-churn"}, "name_prefix", "starting and ending with a letter or digit"),
-        ({"metric_threshold": -0.5}, "metric_threshold", "from 0 to 1e9"),
-        ({"schedule_expression": "every hour"}, "schedule_expression", "rate(1 hour)"),
-        ({"schedule_expression": "rate(1 hours)"}, "schedule_expression", "rate(N hours)"),
-        ({"schedule_expression": "cron(0 * * *)"}, "schedule_expression", "cron(<6 fields>)"),
-        ({"metric_goal": "max"}, "metric_goal", '"maximize" or "minimize"'),
-        ({"training_instance_type": "m5.large"}, "training_instance_type", "ml.m5.xlarge"),
-        ({"endpoint_name": "my_endpoint"}, "endpoint_name", "letters, digits and hyphens"),
-        ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
-        ({"create_ecr_repository": False}, "training_image_uri", "when create_ecr_repository is false"),
         (
-            {"endpoint_wait_timeout_seconds": 86400, "endpoint_poll_seconds": 60},
-            "endpoint_wait_timeout_seconds",
-            "at most 500 times endpoint_poll_seconds",
+            {"name_prefix": "a" * 21},
+            "name_prefix and the key of " + CHURN[:-1],
+            "len(name_prefix) + 1 + len(key) <= 26",
         ),
-        ({"metric_min": 1, "metric_max": 0, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
-        ({"metric_min": 0.5, "metric_max": 0.5, "metric_threshold": 0.5}, "metric_min", "less than metric_max"),
-        ({"metric_max": 0.95, "metric_threshold": 0.96}, "metric_threshold", "within the metric's range"),
-        ({"metric_threshold": 2}, "metric_threshold", "within the metric's range"),  # accuracy is at most 1
-        ({"metric_name": "validation:rmse", "metric_min": 3}, "metric_threshold", "within the metric's range"),
+        (model(metric_threshold=-0.5), CHURN + "metric_threshold", "from 0 to 1e9"),
+        (model(schedule_expression="every hour"), CHURN + "schedule_expression", "rate(1 hour)"),
+        (model(schedule_expression="rate(1 hours)"), CHURN + "schedule_expression", "rate(N hours)"),
+        (model(schedule_expression="cron(0 * * *)"), CHURN + "schedule_expression", "cron(<minutes> <hours>"),
+        (model(schedule_expression="cron(0 * * * * *)"), CHURN + "schedule_expression", "exactly one of"),
+        (model(schedule_expression="cron(0 * ? * ? *)"), CHURN + "schedule_expression", "exactly one of"),
+        (model(metric_goal="max"), CHURN + "metric_goal", '"maximize" or "minimize"'),
+        (model(training_instance_type="m5.large"), CHURN + "training_instance_type", "ml.m5.xlarge"),
+        (model(endpoint_instance_type="m5.large"), CHURN + "endpoint_instance_type", "ml.m5.large"),
+        (model(training_instance_count=0), CHURN + "training_instance_count", "from 1 to 100"),
+        (model(training_instance_count=1.5), CHURN + "training_instance_count", "whole number"),
+        (model(training_volume_size_gb=20000), CHURN + "training_volume_size_gb", "from 1 to 16384"),
+        (model(training_max_runtime_seconds=0), CHURN + "training_max_runtime_seconds", "2419200 (28 days)"),
+        (model(endpoint_instance_count=0), CHURN + "endpoint_instance_count", "from 1 to 1000"),
+        (model(endpoint_name="my_endpoint"), CHURN + "endpoint_name", "letters, digits and hyphens"),
+        (model(training_image_uri=None), CHURN + "training_image_uri", "must be set"),
+        (model(training_image_uri="python:3.12"), CHURN + "training_image_uri", "ECR image URI"),
+        (model(training_image_uri="docker.io/library/python:3"), CHURN + "training_image_uri", "ECR image URI"),
+        (model(inference_image_uri="quay.io/team/server:1"), CHURN + "inference_image_uri", "ECR image URI"),
+        (model(input_channels={"train": "/data/train"}), CHURN + "input_channels", "s3://bucket/prefix"),
+        (model(hyperparameters={"k": "v" * 2501}), CHURN + "hyperparameters", "2500 characters"),
+        (model(metric_definitions=[{"name": "x"}]), CHURN + "metric_definitions", "{ name, regex }"),
+        (model(glue_job_name="etl/job"), CHURN + "glue_job_name", "letters, digits, spaces"),
+        (model(compare_with_champion="sometimes"), CHURN + "compare_with_champion", "true or false"),
+        ({"kms_key_arn": "alias/mine"}, "kms_key_arn", "KMS key ARN"),
+        ({"retraining_sagemaker_role_arn": "team-sagemaker"}, "retraining_sagemaker_role_arn", "IAM role ARN"),
+        (
+            {"retraining_endpoint_wait_timeout_seconds": 86400, "retraining_endpoint_poll_seconds": 60},
+            "retraining_endpoint_wait_timeout_seconds",
+            "at most 500 times retraining_endpoint_poll_seconds",
+        ),
+        (model(metric_min=1, metric_max=0, metric_threshold=0.5), CHURN + "metric_min", "less than its metric_max"),
+        (model(metric_min=0.5, metric_max=0.5, metric_threshold=0.5), CHURN + "metric_min", "less than its metric_max"),
+        (model(metric_max=0.95, metric_threshold=0.96), CHURN + "metric_threshold", "within the metric's range"),
+        (model(metric_threshold=2), CHURN + "metric_threshold", "within the metric's range"),  # accuracy is at most 1
+        (
+            model(
+                metric_name="validation:rmse",
+                metric_min=3,
+                metric_definitions=[{"name": "validation:rmse", "regex": "rmse=([0-9.]+)"}],
+            ),
+            CHURN + "metric_threshold",
+            "within the metric's range",
+        ),
         ({"lambda_runtime": "python3.7"}, "lambda_runtime", "python3.8, python3.9"),
         ({"lambda_runtime": "python3.x"}, "lambda_runtime", "python3.14"),
     ],
 )
 def test_bad_inputs_are_refused_at_plan_naming_the_variable(root, tf_vars, variable, allowed):
-    message = root.plan_error(**tf_vars)
+    message = _message(root, **tf_vars)
     assert f"The {variable} must" in message, message
+    assert allowed in message, message
+
+
+@pytest.mark.parametrize(
+    ("models", "allowed"),
+    [
+        ({"Churn": {}}, "1-24 lower-case letters and digits"),
+        ({"churn-a": {}}, "1-24 lower-case letters and digits (no hyphen"),
+        ({"fraud": {"training_image": "x"}}, "may only set training_image_uri"),
+    ],
+)
+def test_bad_model_keys_and_fields_are_refused(root, models, allowed):
+    message = _message(root, retraining_extra_models=models)
     assert allowed in message, message
 
 
@@ -405,39 +480,35 @@ SKLEARN_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scik
 @pytest.mark.parametrize(
     "tf_vars",
     [
-        pytest.param({"training_metric_definitions": []}, id="created-repository-no-definitions"),
+        pytest.param({"metric_definitions": []}, id="created-repository-no-definitions"),
         pytest.param(
-            {"training_metric_definitions": [{"name": "validation:auc", "regex": "auc=([0-9.]+)"}]},
+            {"metric_definitions": [{"name": "validation:auc", "regex": "auc=([0-9.]+)"}]},
             id="definition-of-another-metric",
         ),
         pytest.param(
             {
-                "create_ecr_repository": False,
-                "training_metric_definitions": [],
+                "metric_definitions": [],
                 "training_image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
             },
             id="copy-of-xgboost-in-own-account",
         ),
         pytest.param(
             {
-                "create_ecr_repository": False,
-                "training_metric_definitions": [],
+                "metric_definitions": [],
                 "training_image_uri": "246618743249.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
             },
             id="xgboost-from-another-regions-registry",
         ),
         pytest.param(
             {
-                "create_ecr_repository": False,
-                "training_metric_definitions": [],
+                "metric_definitions": [],
                 "training_image_uri": SKLEARN_US_EAST_1,
             },
             id="framework-image-runs-a-script",
         ),
         pytest.param(
             {
-                "create_ecr_repository": False,
-                "training_metric_definitions": [],
+                "metric_definitions": [],
                 "training_image_uri": "382416733822.dkr.ecr.us-east-1.amazonaws.com/my-algorithm:1",
             },
             id="other-repository-in-the-algorithms-registry",
@@ -445,8 +516,8 @@ SKLEARN_US_EAST_1 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scik
     ],
 )
 def test_custom_image_without_a_definition_of_the_metric_is_refused(root, tf_vars):
-    message = " ".join(root.plan_error(**tf_vars).split())
-    assert "The metric_name must be the name of one of training_metric_definitions" in message, message
+    message = _message(root, **model(**tf_vars))
+    assert 'The models["churn"].metric_name must be the name of one of its metric_definitions' in message, message
     assert "training_image_uri" in message, message
     assert "none is named validation:accuracy." in message, message
 
@@ -463,14 +534,15 @@ def test_custom_image_with_a_definition_passes_it_to_the_training_job(asl):
 )
 def test_builtin_algorithm_image_needs_no_definition(root, image):
     plan = root.plan(
-        create_ecr_repository=False,
-        training_image_uri=image,
-        training_metric_definitions=[],
-        metric_name="validation:error",
-        metric_goal="minimize",
-        metric_threshold=0.1,
+        **model(
+            training_image_uri=image,
+            metric_definitions=[],
+            metric_name="validation:error",
+            metric_goal="minimize",
+            metric_threshold=0.1,
+        )
     )
-    spec = h.definitions(plan)["churn-retraining"]["States"]["Train"]["Parameters"]["AlgorithmSpecification"]
+    spec = h.definitions(plan)[MACHINE]["States"]["Train"]["Parameters"]["AlgorithmSpecification"]
     assert spec == {"TrainingImage": image, "TrainingInputMode": "File"}
 
 
@@ -490,10 +562,12 @@ OTHER_ACCOUNT_SERVER = "111122223333.dkr.ecr.us-east-1.amazonaws.com/serving:v2"
 
 def test_sagemaker_role_gets_exactly_the_given_images_channels_and_output(root):
     plan = root.plan(
-        create_ecr_repository=False,
-        training_image_uri=OTHER_ACCOUNT_TRAINER,
-        inference_image_uri=OTHER_ACCOUNT_SERVER,
-        training_input_channels={"train": "s3://data-lake/churn/train/", "features": "s3://other-bucket/features"},
+        retraining_create_ecr_repository=False,
+        **model(
+            training_image_uri=OTHER_ACCOUNT_TRAINER,
+            inference_image_uri=OTHER_ACCOUNT_SERVER,
+            input_channels={"train": "s3://data-lake/churn/train/", "features": "s3://other-bucket/features"},
+        ),
     )
     assert "aws_ecr_repository" not in h.counts_by_type(plan)
     stmts = _policy(plan, "aws_iam_role_policy.sagemaker[0]")
@@ -502,7 +576,7 @@ def test_sagemaker_role_gets_exactly_the_given_images_channels_and_output(root):
         "arn:aws:ecr:eu-west-1:210987654321:repository/team/trainer",
         "arn:aws:ecr:us-east-1:111122223333:repository/serving",
     }
-    output = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/models/*"
+    output = "arn:aws:s3:::churn-123456789012-us-east-1/churn/retraining/churn/models/*"
     assert set(sm["ReadData"]["Resource"]) == {
         "arn:aws:s3:::data-lake/churn/train/*",
         "arn:aws:s3:::other-bucket/features*",
@@ -518,7 +592,7 @@ def test_sagemaker_role_gets_exactly_the_given_images_channels_and_output(root):
             (["arn:aws:s3:::other-bucket"], {"StringLike": {"s3:prefix": ["features*"]}}),
             (
                 ["arn:aws:s3:::churn-123456789012-us-east-1"],
-                {"StringLike": {"s3:prefix": ["churn/retraining/models/*"]}},
+                {"StringLike": {"s3:prefix": ["churn/retraining/churn/models/*"]}},
             ),
         ]
     )
@@ -552,31 +626,48 @@ def _sagemaker_patterns(plan):
     return found
 
 
-def _names_of(prefix):
-    """Names the workflows of a prefix give SageMaker resources (the shapes of name_expression/cd_name_expression)."""
-    return [f"{prefix}-rt-{'0123456789abcdef' * 2}", f"{prefix}-ad-{'fedcba9876543210' * 2}"]
+def _names_of(prefix, model="churn"):
+    """Names the workflows give SageMaker resources: "<prefix>-<model>-rt-<32 hex>" (retraining, per model) and
+    "<prefix>-ad-<32 hex>" (approved deployment)."""
+    return [f"{prefix}-{model}-rt-{'0123456789abcdef' * 2}", f"{prefix}-ad-{'fedcba9876543210' * 2}"]
+
+
+ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-rt-training:v1"
+DEFINITION = [{"name": "validation:accuracy", "regex": "validation-accuracy=([0-9.]+)"}]
 
 
 def test_name_patterns_of_ml_do_not_cover_ml_prod(root):
-    ml = _sagemaker_patterns(root.plan(name_prefix="ml"))
+    prod_model = {"prod": {"training_image_uri": ECR_IMAGE, "metric_definitions": DEFINITION}}
+    ml = _sagemaker_patterns(root.plan(name_prefix="ml", retraining_extra_models=prod_model))
     prod = _sagemaker_patterns(root.plan(name_prefix="ml-prod"))
-    assert ml == {"ml-rt-" + "?" * 32} and prod == {"ml-prod-rt-" + "?" * 32}
-    # Each prefix's patterns match its own retraining names and no name of the other prefix, nor of the approval
-    # workflow; also for prefixes built to look like a suffix ("ml-rt-abcdef..." has a 36-character suffix too).
-    for name in _names_of("ml")[:1]:
-        assert h.iam_match(next(iter(ml)), name)
-    others = _names_of("ml-prod") + _names_of("ml")[1:] + _names_of("ml-rt") + _names_of("ml-rt-abcdef")
-    for pattern in ml:
-        assert not [n for n in others if h.iam_match(pattern, n)]
-    for pattern in prod:
-        assert not [n for n in _names_of("ml") + _names_of("ml-prod-x") if h.iam_match(pattern, n)]
-        assert h.iam_match(pattern, _names_of("ml-prod")[0])
+    assert ml == {"ml-churn-rt-" + "?" * 32, "ml-prod-rt-" + "?" * 32}
+    assert prod == {"ml-prod-churn-rt-" + "?" * 32}
+    # Each (prefix, model)'s pattern matches its own retraining names and no name of another prefix or model, nor
+    # of the approval workflow; also for prefixes and keys built to look like a suffix ("rt", "ml-churn-rt-abcdef").
+    owners = [("ml", "churn"), ("ml", "prod"), ("ml-prod", "churn")]
+    lookalikes = [
+        ("ml-prod", "prod"),
+        ("ml", "rt"),
+        ("ml-rt", "churn"),
+        ("ml-churn", "rt"),
+        ("ml-churn-rt-abcdef", "x"),
+    ]
+    names = {(p, m): _names_of(p, m)[0] for p, m in owners + lookalikes}
+    approval = [_names_of(p)[1] for p in ("ml", "ml-prod", "ml-churn", "ml-prod-churn")]
+    for pattern in ml | prod:
+        matched = [key for key, name in names.items() if h.iam_match(pattern, name)]
+        assert len(matched) == 1 and matched[0] in owners, (pattern, matched)
+        assert pattern.startswith("-".join(matched[0]) + "-rt-")
+        assert not [n for n in approval if h.iam_match(pattern, n)]
 
 
 def test_every_allowed_prefix_gives_valid_names():
-    for prefix in ("a", "a" * 26, "A-b--c" + "d" * 20):
-        for name in _names_of(prefix):
+    # The longest allowed: len(name_prefix) + 1 + len(model) <= 26 (model keys are lower-case letters and digits).
+    for prefix, model in (("a", "b"), ("a" * 24, "b"), ("A-b--c" + "d" * 18, "x"), ("a", "b" * 24)):
+        assert len(prefix) + 1 + len(model) <= 26
+        for name in _names_of(prefix, model):
             assert len(name) <= 63 and SAGEMAKER_NAME.match(name), name
+    assert len(_names_of("a" * 24, "b")[0]) == 62
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -596,8 +687,8 @@ def test_execution_tag_is_a_hash_of_the_execution_name(asl):
 
 @pytest.mark.parametrize("metric", ["validation:accuracy", "train:mse", "f1 score", "précision@5", "a" * 255])
 def test_metric_names_the_validation_allows_are_valid_tag_values(root, metric):
-    plan = root.plan(metric_name=metric, training_metric_definitions=[{"name": metric, "regex": "m=([0-9.]+)"}])
-    asl = h.definitions(plan)["churn-retraining"]
+    plan = root.plan(**model(metric_name=metric, metric_definitions=[{"name": metric, "regex": "m=([0-9.]+)"}]))
+    asl = h.definitions(plan)[MACHINE]
     tags = {t["Key"]: t for t in asl["States"]["CreateEndpointConfig"]["Parameters"]["Tags"]}
     assert tags["sfn-ml:metric-name"]["Value"] == metric
     assert SAGEMAKER_TAG_VALUE.match(metric)
@@ -605,25 +696,28 @@ def test_metric_names_the_validation_allows_are_valid_tag_values(root, metric):
 
 @pytest.mark.parametrize("metric", ["val(acc)", "acc!", "a,b", "x" * 256, " leading", "tab\tname", "semi;colon"])
 def test_metric_names_a_tag_refuses_are_refused_at_plan(root, metric):
-    message = root.plan_error(metric_name=metric, training_metric_definitions=[{"name": metric, "regex": "m=(.*)"}])
-    assert "The metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @" in " ".join(
-        message.split()
+    message = _message(root, **model(metric_name=metric, metric_definitions=[{"name": metric, "regex": "m=(.*)"}]))
+    assert (
+        'The models["churn"].metric_name must be 1-255 characters of letters, digits, spaces and _ . : / = + - @'
+        in message
     ), message
 
 
 def test_redrive_policy_covers_exactly_the_workflows_executions(plan):
     policy = json.loads(plan.outputs["redrive_policy_json"])
     (stmt,) = policy["Statement"]
-    assert stmt["Resource"] == "arn:aws:states:us-east-1:123456789012:execution:churn-retraining:*"
+    assert stmt["Resource"] == "arn:aws:states:us-east-1:123456789012:execution:churn-churn-retraining:*"
     assert "states:RedriveExecution" in stmt["Action"]
     # A redriven execution reruns the failed Task, whose name expression draws a fresh UUID: no name is reused.
-    asl = h.definitions(plan)["churn-retraining"]
+    asl = h.definitions(plan)[MACHINE]
     assert "States.UUID()" in asl["States"]["Train"]["Parameters"]["TrainingJobName.$"]
 
 
 def test_the_largest_allowed_wait_stays_far_inside_the_execution_history_limit(root):
-    # 500 polls is the most the variables allow (endpoint_wait_timeout_seconds <= 500 * endpoint_poll_seconds)
-    asl = h.definitions(root.plan(endpoint_wait_timeout_seconds=30000, endpoint_poll_seconds=60))["churn-retraining"]
+    # 500 polls is the most the variables allow (wait timeout <= 500 * poll seconds)
+    asl = h.definitions(root.plan(retraining_endpoint_wait_timeout_seconds=30000, retraining_endpoint_poll_seconds=60))[
+        MACHINE
+    ]
     ec.assert_endpoint_status_paths(asl, max_polls=500, after_check="Train")
     assert any(c.get("NumericGreaterThanEquals") == 500 for c in asl["States"]["EndpointReady"]["Choices"])
     # A poll is Wait (2 events) + Task (5) + Choice (2) + Pass (2); three waits can run in one execution.
@@ -651,8 +745,8 @@ def test_the_largest_allowed_wait_stays_far_inside_the_execution_history_limit(r
 )
 def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
     if "metric_name" in tf_vars:  # a custom image reports only the metrics it has definitions for
-        tf_vars = {**tf_vars, "training_metric_definitions": [{"name": tf_vars["metric_name"], "regex": "m=([0-9.]+)"}]}
-    payload = h.definitions(root.plan(**tf_vars))["churn-retraining"]["States"]["Gate"]["Parameters"]["Payload"]
+        tf_vars = {**tf_vars, "metric_definitions": [{"name": tf_vars["metric_name"], "regex": "m=([0-9.]+)"}]}
+    payload = h.definitions(root.plan(**model(**tf_vars)))[MACHINE]["States"]["Gate"]["Parameters"]["Payload"]
     assert (payload["metric_min"], payload["metric_max"]) == expected
 
 
@@ -660,23 +754,25 @@ def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
 
 
 def test_failed_timed_out_and_aborted_executions_are_notified(plan):
-    rule = h.one(plan, "aws_cloudwatch_event_rule.execution_alerts[0]")
-    assert rule["name"] == "churn-execution-alerts"
+    rule = h.one(plan, 'aws_cloudwatch_event_rule.this["churn-executions"]')
+    assert rule["name"] == "churn-rt-churn-executions"
     assert json.loads(rule["event_pattern"]) == {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {
             "status": ["FAILED", "TIMED_OUT", "ABORTED"],
-            "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-retraining"],
+            "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-churn-retraining"],
         },
     }
-    target = h.one(plan, "aws_cloudwatch_event_target.execution_alerts[0]")
+    target = h.one(plan, 'aws_cloudwatch_event_target.this["churn-executions"]')
     assert target["arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
     (transformer,) = target["input_transformer"]
     assert set(transformer["input_paths"]) == {"name", "status", "execution"}
     assert json.loads(transformer["input_template"].replace("<", "").replace(">", ""))  # a JSON string
     (retry,) = target["retry_policy"]
     assert retry["maximum_retry_attempts"] > 0
+    # The root has no rule of its own: each workflow submodule has its rules.
+    assert not [a for a in h.resources(plan) if a.startswith("module.this.aws_cloudwatch_event_rule")]
 
 
 def test_topic_is_encrypted_with_a_key_eventbridge_may_use(plan):

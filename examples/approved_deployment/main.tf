@@ -24,7 +24,6 @@ module "ml_workflows" {
   tags        = { project = "approved-deployment-example" }
 
   # Only the approved-deployment workflow.
-  create_retraining_workflow          = false
   create_approved_deployment_workflow = true
 
   # The pipeline builds <repository>@<branch> through a CodeStar connection the module creates (PENDING: an admin

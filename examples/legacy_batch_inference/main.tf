@@ -28,7 +28,6 @@ module "ml_workflows" {
   name_prefix = var.name_prefix
   tags        = { project = "legacy-batch-inference-example" }
 
-  create_retraining_workflow = false
 
   # Every night at 02:00 UTC, one execution runs every model without a schedule of its own, five at a time.
   batch_inference_schedule_expression = "cron(0 2 * * ? *)"

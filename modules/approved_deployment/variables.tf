@@ -27,6 +27,14 @@ variable "tags" {
   type        = map(string)
   description = "Tags for every resource the module creates."
   default     = {}
+
+  validation {
+    condition = length(var.tags) <= 50 && alltrue([for k, v in var.tags :
+      length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !can(regex("^(?i)aws:", k))
+      && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", k)) && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", v))
+    ])
+    error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
+  }
 }
 
 variable "artifact_bucket_name" {
