@@ -247,22 +247,22 @@ output "approved_deployment_api_id" {
   value       = one(module.approved_deployment[*].api_id)
 }
 
-output "approval_api_endpoint" {
+output "approved_deployment_approval_api_endpoint" {
   description = "Base URL of the HTTP API that serves the approval links (GET/POST /approval) and the optional inference route, or null."
   value       = one(module.approved_deployment[*].api_endpoint)
 }
 
-output "approvals_topic_arn" {
+output "approved_deployment_approvals_topic_arn" {
   description = "ARN of the SNS topic that carries approval requests (signed links) to the approvers, or null."
   value       = one(module.approved_deployment[*].approvals_topic_arn)
 }
 
-output "approvals_table_name" {
+output "approved_deployment_approvals_table_name" {
   description = "DynamoDB table that records every approval request and its decision (who, when, from where), or null."
   value       = one(module.approved_deployment[*].approvals_table_name)
 }
 
-output "approval_signing_key_secret_arn" {
+output "approved_deployment_approval_signing_key_secret_arn" {
   description = "ARN of the Secrets Manager secret that holds the links' HMAC key (filled by the approval request function on first use), or null."
   value       = one(module.approved_deployment[*].approval_signing_key_secret_arn)
 }
@@ -282,7 +282,7 @@ output "approved_deployment_connection_arn" {
   value       = one(module.approved_deployment[*].connection_arn)
 }
 
-output "inference_api_url" {
+output "approved_deployment_inference_api_url" {
   description = "URL of the inference route (POST {\"data\": \"<csv row>\"}), or null when approved_deployment_create_inference_api is false."
   value       = one(module.approved_deployment[*].inference_api_url)
 }

@@ -388,3 +388,11 @@ def test_the_tag_the_docs_use_exists():
         pytest.skip("not a git checkout (a source archive carries no tags)")
     tag = subprocess.run(["git", "-C", str(ROOT), "tag", "--list", f"v{_version()}"], capture_output=True, text=True)
     assert tag.stdout.strip() == f"v{_version()}", f"no git tag v{_version()}: tag the release the usage blocks name"
+
+
+@pytest.mark.parametrize("module", sorted(p.parent.name for p in ROOT.glob("modules/*/variables.tf")))
+def test_every_submodule_readme_has_a_usage_block_of_itself(module):
+    text = (ROOT / "modules" / module / "README.md").read_text()
+    blocks = re.findall(r"```hcl\n(.*?)```", text, flags=re.S)
+    assert blocks, f"modules/{module}/README.md has no usage block"
+    assert any(f"//modules/{module}?ref=v{_version()}" in b for b in blocks), f"no usage of modules/{module}"

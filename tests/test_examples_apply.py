@@ -139,3 +139,42 @@ def test_a_consumer_passing_its_own_resources_by_reference_applies_on_the_first_
         assert rules.describe_rule(Name=out["schedule_rule_names"]["fraud"])["State"] == "DISABLED"
     finally:
         fixture.destroy()
+
+
+def test_the_submodules_only_example_applies_and_wires_topic_and_bucket(emulator, tmp_path_factory):
+    """examples/submodules_only: hourly retraining of two models with the team's own bucket and topic (platform
+    submodules, no root module): applies on the first run, each model's machine exists, the topic lets EventBridge
+    publish for exactly the workflow's alert rules, and a second plan is empty."""
+    fixture = h.Fixture(h.REPO / "examples" / "submodules_only", tmp_path_factory.mktemp("submodules"), provider=None)
+    emulator.write_override(fixture.dir)
+    fixture.tf.setup(cleanup_on_exit=False)  # re-init with the override in place
+    tf_vars = {"lambda_runtime": "python3.8", "bucket_force_destroy": True, "name_prefix": "subonly"}
+    fixture.apply(**tf_vars)
+    try:
+        out = fixture.output()
+        assert set(out["state_machine_arns"]) == {"churn", "fraud"}
+        sfn = emulator.client("stepfunctions")
+        for arn in out["state_machine_arns"].values():
+            assert sfn.describe_state_machine(stateMachineArn=arn)["status"] == "ACTIVE"
+        emulator.client("s3").head_bucket(Bucket=out["bucket_name"])
+        policy = json.loads(
+            emulator.client("sns").get_topic_attributes(TopicArn=out["topic_arn"])["Attributes"]["Policy"]
+        )
+        allowed = {
+            arn
+            for st in policy["Statement"]
+            if st.get("Principal") == {"Service": "events.amazonaws.com"}
+            for arn in _as_list(st.get("Condition", {}).get("ArnLike", {}).get("aws:SourceArn", []))
+        }
+        rules = {r["Arn"] for r in emulator.client("events").list_rules(NamePrefix="subonly-")["Rules"]}
+        alert_rules = {a for a in rules if "execution" in a.rsplit("/", 1)[1]}
+        assert len(alert_rules) == 2 and alert_rules <= allowed, (alert_rules, allowed)
+        replan = fixture.tf.plan(output=True, refresh=True, tf_var_file=fixture.var_file(tf_vars))
+        changed = [a for a, rc in replan.resource_changes.items() if rc["change"]["actions"] != ["no-op"]]
+        assert not changed, changed
+    finally:
+        fixture.destroy(**tf_vars)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]

@@ -25,12 +25,12 @@ output "data_uri" {
 
 output "approval_api_endpoint" {
   description = "Base URL of the approval links and of the inference route (/predict)."
-  value       = module.ml_workflows.approval_api_endpoint
+  value       = module.ml_workflows.approved_deployment_approval_api_endpoint
 }
 
 output "inference_api_url" {
   description = "POST {\"data\": \"4.5,1.3,0.3,0.3\"} here (SigV4-signed) to get {\"result\": ...}."
-  value       = module.ml_workflows.inference_api_url
+  value       = module.ml_workflows.approved_deployment_inference_api_url
 }
 
 output "endpoint_name" {
@@ -40,7 +40,7 @@ output "endpoint_name" {
 
 output "approvals_topic_arn" {
   description = "Topic of the approval requests (signed Approve/Reject links): subscribe the approvers here."
-  value       = module.ml_workflows.approvals_topic_arn
+  value       = module.ml_workflows.approved_deployment_approvals_topic_arn
 }
 
 output "notifications_topic_arn" {
