@@ -38,3 +38,11 @@ def test_bad_shared_input_is_refused_naming_the_variable(tf_fixture, tf_vars, va
     message = tf_fixture("root_inputs").plan_error(**tf_vars)
     assert f"The {variable}" in message or f"value of {variable}" in message, message
     assert allowed in message, message
+
+
+def test_a_bad_model_field_names_the_model_and_the_root_variable(tf_fixture):
+    model = {"training_image_uri": "docker.io/library/trainer:v1", "metric_definitions": []}
+    message = tf_fixture("root_inputs").plan_error(retraining_models={"churn": model})
+    # Terraform prints the message as a quoted string: models[\"churn\"].
+    assert 'The models[\\"churn\\"].training_image_uri must be an ECR image URI' in message, message
+    assert "retraining_models" in message, message

@@ -50,7 +50,7 @@ locals {
     try(can(regex(local.schedule_regex, m.schedule_expression)), false) ? "" : "The models[\"${k}\"].schedule_expression must be rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with exactly one of day-of-month and day-of-week set to ? (EventBridge refuses both set or both ?), e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\".",
     try(tobool(m.schedule_enabled) == tobool(m.schedule_enabled), false) ? "" : "The models[\"${k}\"].schedule_enabled must be true or false.",
   ]])
-  check_models = length(compact(local.model_errors)) == 0 ? true : tobool(join(" ", compact(local.model_errors)))
+  check_models = length(compact(local.model_errors)) == 0 ? true : tobool("${join(" ", compact(local.model_errors))} (In the root module, models is retraining_models.)")
 
   # Evaluated on completed models only once their fields are valid (check_models), so that a bad field gives its own
   # message, not one of these. (Conditionals, not ||: Terraform 1.0.3 evaluates both sides and null < 1 is an error.)
@@ -60,7 +60,7 @@ locals {
     # The check does not need the image URI when a definition names metric_name, so an image URI unknown at plan plans.
     local.metric_defined[k] ? "" : local.image_builtin[k] ? "" : "The models[\"${k}\"].metric_name must be the name of one of its metric_definitions (a regex over the training job's log lines) unless its training_image_uri is a SageMaker built-in algorithm image: a custom image reports no metric without a definition, and none is named ${m.metric_name}.",
   ] : []])
-  check_ranges = length(compact(local.range_errors)) == 0 ? true : tobool(join(" ", compact(local.range_errors)))
+  check_ranges = length(compact(local.range_errors)) == 0 ? true : tobool("${join(" ", compact(local.range_errors))} (In the root module, models is retraining_models.)")
 
   check_roles = (var.create_sagemaker_role || var.sagemaker_role_arn != null) && (var.create_state_machine_role || var.state_machine_role_arn != null) && (var.create_lambda_role || var.lambda_role_arn != null) ? true : tobool(
     "The sagemaker_role_arn, state_machine_role_arn and lambda_role_arn must each be set when its create_sagemaker_role, create_state_machine_role or create_lambda_role is false."
