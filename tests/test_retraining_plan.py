@@ -395,9 +395,10 @@ CHURN = 'models["churn"].'
 @pytest.mark.parametrize(
     ("tf_vars", "variable", "allowed"),
     [
-        ({"name_prefix": "a" * 27}, "name_prefix", "1-26 characters"),
-        ({"name_prefix": "churn_model"}, "name_prefix", "letters, digits and hyphens"),
-        ({"name_prefix": "-churn"}, "name_prefix", "starting and ending with a letter or digit"),
+        ({"name_prefix": "a" * 27}, "name_prefix", "1-26 letters and digits"),
+        ({"name_prefix": "churn_model"}, "name_prefix", "letters and digits in groups joined by single hyphens"),
+        ({"name_prefix": "-churn"}, "name_prefix", "no leading, trailing or double hyphen"),
+        ({"name_prefix": "churn--prod"}, "name_prefix", "ECR repositories (no double hyphen)"),
         (
             {"name_prefix": "a" * 21},
             "name_prefix and the key of " + CHURN[:-1],
