@@ -182,9 +182,7 @@ def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_o
         h.shortest_path(asl, "RecordDeployment")
     )
     [policy] = [
-        p
-        for a, p in h.policies(plan).items()
-        if a.endswith("workflow_iam.aws_iam_role_policy.state_machine[0]")
+        p for a, p in h.policies(plan).items() if a.endswith("workflow_iam.aws_iam_role_policy.state_machine[0]")
     ]
     by_sid = {s["Sid"]: s for s in h.statements(policy)}
     assert by_sid["EndpointLock"]["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/churn-endpoint-locks"]
