@@ -6,7 +6,6 @@
 locals {
   # The map's keys are known at plan even when its values are not (an image URI of the caller's own repository).
   create_batch_inference = length(var.batch_inference_models) > 0
-  batch_inference_name   = "${var.name_prefix}-batch-inference"
 }
 
 module "batch_inference" {

@@ -10,8 +10,7 @@ module "endpoint_lock" {
   source = "./modules/endpoint_lock"
   count  = local.create_lock_table ? 1 : 0
 
-  name                 = local.lock_table_name
-  encrypt_with_kms_key = var.kms_key_arn != null
-  kms_key_arn          = var.kms_key_arn
-  tags                 = var.tags
+  name        = local.lock_table_name
+  kms_key_arn = var.kms_key_arn
+  tags        = var.tags
 }

@@ -47,8 +47,8 @@ data "aws_iam_policy_document" "redrive" {
 
 locals {
   state_machine_names = concat(
-    local.create_retraining ? values(module.hourly_retraining[0].state_machine_names) : [],
-    local.create_batch_inference ? [local.batch_inference_name] : [],
+    flatten([for m in module.hourly_retraining : values(m.state_machine_names)]),
+    module.batch_inference[*].state_machine_name,
     module.approved_deployment[*].state_machine_name,
   )
 }

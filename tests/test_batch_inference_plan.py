@@ -870,3 +870,9 @@ def test_bad_settings_are_refused_at_plan_naming_the_variable(fx, tf_vars, varia
     message = refusal(fx, batch_inference_models={"iris": model()}, **tf_vars)
     assert f"The {variable} must" in message, message
     assert allowed in message, message
+
+
+def test_redrive_policy_covers_the_batch_inference_executions(plan1):
+    policy = json.loads(plan1.outputs["redrive_policy_json"])
+    (statement,) = policy["Statement"]
+    assert statement["Resource"] == "arn:aws:states:us-east-1:123456789012:execution:legacy-batch-inference:*"

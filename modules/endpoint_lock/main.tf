@@ -22,9 +22,9 @@ resource "aws_dynamodb_table" "this" {
     enabled = true
   }
 
-  # for_each on a constant, not on the (possibly unknown at plan) key ARN.
+  # A dynamic block accepts an unknown for_each, so a key created in the same apply plans.
   dynamic "server_side_encryption" {
-    for_each = var.encrypt_with_kms_key ? [true] : []
+    for_each = var.kms_key_arn == null ? [] : [true]
     content {
       enabled     = true
       kms_key_arn = var.kms_key_arn

@@ -8,15 +8,9 @@ variable "name" {
   }
 }
 
-variable "encrypt_with_kms_key" {
-  type        = bool
-  description = "Encrypt the table with kms_key_arn. A flag, not a null test of the ARN, so that a key created in the same apply (ARN unknown at plan) plans."
-  default     = false
-}
-
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of the KMS key the table is encrypted with when encrypt_with_kms_key is true; DynamoDB's AWS owned key otherwise."
+  description = "ARN of the KMS key the table is encrypted with (may be unknown at plan: it only feeds a dynamic block); null for DynamoDB's AWS owned key."
   default     = null
 }
 
