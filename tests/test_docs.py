@@ -386,6 +386,10 @@ def test_the_tag_the_docs_use_exists():
     git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--git-dir"], capture_output=True, text=True)
     if git.returncode != 0:
         pytest.skip("not a git checkout (a source archive carries no tags)")
+    tags = subprocess.run(["git", "-C", str(ROOT), "tag", "--list"], capture_output=True, text=True)
+    if not tags.stdout.strip():
+        # A clone of one branch without its tags (as CI makes) cannot tell; a maintainer's checkout with tags can.
+        pytest.skip("this clone carries no tags")
     tag = subprocess.run(["git", "-C", str(ROOT), "tag", "--list", f"v{_version()}"], capture_output=True, text=True)
     assert tag.stdout.strip() == f"v{_version()}", f"no git tag v{_version()}: tag the release the usage blocks name"
 

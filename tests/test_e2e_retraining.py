@@ -12,9 +12,11 @@ Validation sets have 60 rows of three well separated classes, so the model's val
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -382,6 +384,21 @@ def _set_endpoint_status(workflow, status: str) -> None:
     sagemaker_backends[account][region].endpoints[workflow.endpoint].endpoint_status = status
 
 
+@contextlib.contextmanager
+def _no_valid_champion(workflow) -> Iterator[None]:
+    """Whatever an earlier test left serving (a 1.0 champion cannot be beaten), a candidate that passes the threshold
+    deploys meanwhile: the serving config's metric tag is made unreadable, which the gate counts as no valid champion
+    (judged on the threshold alone), and restored afterwards."""
+    serving = workflow.endpoint_state()["EndpointConfigName"]
+    config_arn = workflow.sagemaker.describe_endpoint_config(EndpointConfigName=serving)["EndpointConfigArn"]
+    recorded = workflow.config_tags(serving)["sfn-ml:metric-value"]
+    workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": "unreadable"}])
+    try:
+        yield
+    finally:
+        workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": recorded}])
+
+
 def _training_jobs(workflow) -> set[str]:
     return {j["TrainingJobName"] for j in workflow.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]}
 
@@ -439,7 +456,8 @@ def test_update_rollback_failed_endpoint_is_recovered_by_a_new_update(workflow, 
     jobs_before = _training_jobs(workflow)
     _set_endpoint_status(workflow, "UpdateRollbackFailed")
     try:
-        run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 beats every champion
+        with _no_valid_champion(workflow):
+            run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 > 0.9 deploys
     finally:
         if workflow.endpoint_state()["EndpointStatus"] == "UpdateRollbackFailed":
             _set_endpoint_status(workflow, "InService")
@@ -498,16 +516,8 @@ def test_validation_error_is_not_retried_and_is_notified(workflow, first_hour, m
     before = workflow.inventory()
     message = "1 validation error detected: Value at 'executionRoleArn' failed to satisfy constraint"
     raised = _fail_next_calls(monkeypatch, "create_model", [("ValidationException", message)] * 5)
-    # Whatever an earlier test left serving (a 1.0 champion cannot be beaten), this candidate deploys: the serving
-    # config's metric tag is made unreadable, which the gate counts as no valid champion (threshold alone).
-    serving = workflow.endpoint_state()["EndpointConfigName"]
-    config_arn = workflow.sagemaker.describe_endpoint_config(EndpointConfigName=serving)["EndpointConfigArn"]
-    recorded = workflow.config_tags(serving)["sfn-ml:metric-value"]
-    workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": "unreadable"}])
-    try:
+    with _no_valid_champion(workflow):
         run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 > 0.9: a candidate that deploys
-    finally:
-        workflow.sagemaker.add_tags(ResourceArn=config_arn, Tags=[{"Key": "sfn-ml:metric-value", "Value": recorded}])
 
     assert raised == ["ValidationException"]  # one attempt, no retry
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
