@@ -7,8 +7,9 @@ What it does (no AWS account, no Docker; a couple of minutes):
   2. terraform apply of the three examples (examples/hourly_retraining, examples/legacy_batch_inference,
      examples/approved_deployment), side by side, against the emulator;
   3. runs them, printing each state as the execution enters it (from GetExecutionHistory):
-     - hourly retraining, twice: a good candidate (validation accuracy 0.933 > 0.9) creates the endpoint and is
+     - hourly retraining, three hours: a good candidate (validation accuracy 0.933 > 0.9) creates the endpoint and is
        InService; a worse one (0.883) is rejected: the endpoint is untouched, no model or endpoint config is created;
+       then an hour without new data ends "unchanged" without training;
      - legacy batch inference for two models: the nightly run of the shared schedule (iris) and the model with its own
        hourly schedule (iris-hourly), each running the legacy scripts as SageMaker Processing jobs;
      - approved deployment of this repository's commit: train, score the test set, mail the approvers; the demo opens
@@ -356,7 +357,7 @@ VALIDATION_ROWS = 60
 
 
 def run_retraining(ctx: Context, outputs: dict[str, Any], mailbox: Mailbox) -> list[Run]:
-    """Two scheduled hours: a good candidate is deployed, a worse one rejected."""
+    """Three scheduled hours: a good candidate is deployed, a worse one rejected, then no new data: not trained."""
     data = outputs["retraining_data_uri"] + "data/"
     endpoint = outputs["endpoint_name"]
 
@@ -409,7 +410,20 @@ def run_retraining(ctx: Context, outputs: dict[str, Any], mailbox: Mailbox) -> l
         bool(mailbox.about(bad.name, subject="candidate rejected")),
         "the 'candidate rejected' notification was sent",
     )
-    return [good, bad]
+
+    ctx.say("\n  Hour 3: no new data (the channels hold the objects hour 2 was gated on)")
+
+    def training_jobs() -> set[str]:
+        return {j["TrainingJobName"] for j in ctx.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]}
+
+    jobs_before = training_jobs()
+    same = ctx.execute(
+        "retraining", "same data -> not trained", outputs["state_machine_arn"], outputs["schedule_input"]
+    )
+    jobs_after = training_jobs()
+    ctx.check(same, same.status == "SUCCEEDED" and same.output["status"] == "unchanged", "the run ended 'unchanged'")
+    ctx.check(same, jobs_after == jobs_before, "no training job was started")
+    return [good, bad, same]
 
 
 @contextlib.contextmanager

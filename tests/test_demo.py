@@ -26,6 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 EXPECTED_ROWS = [
     ("Hourly retraining", "good candidate -> deployed", "SUCCEEDED (deployed)"),
     ("Hourly retraining", "worse candidate -> rejected", "SUCCEEDED (rejected)"),
+    ("Hourly retraining", "same data -> not trained", "SUCCEEDED (unchanged)"),
     ("Legacy batch inference", "nightly shared schedule: iris", "SUCCEEDED (succeeded)"),
     ("Legacy batch inference", "own hourly schedule: iris-hourly", "SUCCEEDED (succeeded)"),
     ("Approved deployment", "approved through the signed link -> deployed", "SUCCEEDED (deployed)"),
@@ -121,5 +122,5 @@ def test_help_describes_the_demo():
         text=True,
         check=True,
     )
-    for text in ("--pictures DIR", "--out", "--only", "hourly retraining, twice", "terraform destroy"):
+    for text in ("--pictures DIR", "--out", "--only", "hourly retraining, three hours", "terraform destroy"):
         assert text in done.stdout

@@ -82,18 +82,26 @@ class Workflow:
         self.bucket = outputs["artifact_bucket_name"]
         self.data_prefix = outputs["retraining_data_uri"].split(f"s3://{self.bucket}/", 1)[1] + "data/"
         self.endpoint = outputs["endpoint_name"]
+        self.hours = 0
+        self.dynamodb = emulator.client("dynamodb")
 
     def upload(self, wrong_validation_labels: int, train: bool = True) -> None:
-        """This hour's data: a clean train set (or none) and a validation set with some mislabelled rows."""
+        """This hour's data: a clean train set (or none) and a validation set with some mislabelled rows.
+
+        Each hour's objects are new ones (named by the hour), as in a real hourly feed: the same rows under a new key
+        are new data to the workflow, which skips training only on the very objects the last gated run saw."""
+        self.hours += 1
         for old in self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.data_prefix).get("Contents", []):
             self.s3.delete_object(Bucket=self.bucket, Key=old["Key"])
         if train:
             self.s3.put_object(
-                Bucket=self.bucket, Key=f"{self.data_prefix}train/train.csv", Body=e2e.iris_like_csv(150, 1)
+                Bucket=self.bucket,
+                Key=f"{self.data_prefix}train/train-{self.hours:04d}.csv",
+                Body=e2e.iris_like_csv(150, 1),
             )
         self.s3.put_object(
             Bucket=self.bucket,
-            Key=f"{self.data_prefix}validation/validation.csv",
+            Key=f"{self.data_prefix}validation/validation-{self.hours:04d}.csv",
             Body=e2e.iris_like_csv(VALIDATION_ROWS, 2, wrong_validation_labels),
         )
 
@@ -117,6 +125,12 @@ class Workflow:
                 c["EndpointConfigName"] for c in self.sagemaker.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
             },
         }
+
+    def dynamodb_lock(self) -> dict[str, Any]:
+        """The endpoint's lock item (GetItem, strongly consistent): no "Item" when no run holds the lock."""
+        return self.dynamodb.get_item(
+            TableName=f"{NAME_PREFIX}-endpoint-locks", Key={"lock_key": {"S": self.endpoint}}, ConsistentRead=True
+        )
 
     def config_tags(self, config_name: str) -> dict[str, str]:
         arn = self.sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["EndpointConfigArn"]
@@ -167,20 +181,24 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
     assert "does not exist, so there is no champion" in out["decision"]["reason"]
 
     path = run.states_entered()
-    assert path[:11] == [
+    assert path[:15] == [
         "AcquireLock",
         "PrepareRun",
         "CheckEndpoint",
         "CheckEndpointNotFound",
         "EndpointChecked",
+        "FingerprintData",
+        "ReadLastFingerprint",
+        "HasLastFingerprint",  # no run has reached the gate yet
         "Train",
         "GetMetrics",
         "Gate",
+        "RecordFingerprint",
         "DeployDecision",
         "ConfirmLock",
         "CreateModel",
     ]
-    assert path[11:16] == [
+    assert path[15:20] == [
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "LookUpEndpointNotFound",
@@ -281,6 +299,10 @@ def test_training_failure_notifies_and_fails(workflow, first_hour):
         "CheckEndpoint",
         "EndpointCanTakeUpdate",
         "EndpointChecked",
+        "FingerprintData",
+        "ReadLastFingerprint",
+        "HasLastFingerprint",
+        "IsDataUnchanged",  # other objects than the last gated run's: train
         "Train",
         "NotifyFailure",
         "ReleaseLockBeforeFailed",
@@ -545,3 +567,32 @@ def _train_outputs(workflow, arn: str) -> list[dict[str, Any]]:
         for e in events
         if e["type"] == "TaskStateExited" and e["stateExitedEventDetails"]["name"] == "Train"
     ]
+
+
+def test_a_run_on_the_data_of_the_last_gated_run_ends_without_training(workflow, first_hour):
+    workflow.upload(wrong_validation_labels=7)  # a candidate the gate rejects (0.8833 < 0.9)
+    gated = e2e.wait(workflow.sfn, workflow.start())
+    assert gated.output["status"] == "rejected", gated.output
+    jobs_before, before = _training_jobs(workflow), workflow.inventory()
+
+    again = e2e.wait(workflow.sfn, workflow.start())  # the next hour: no new data arrived
+
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    out = again.output
+    assert out["status"] == "unchanged" and out["objects"] == 2
+    assert out["last_gated_execution"] == gated.arn
+    assert _training_jobs(workflow) == jobs_before and workflow.inventory() == before
+    path = again.states_entered()
+    assert "Train" not in path and path[-3:] == ["IsDataUnchanged", "ReleaseLockBeforeUnchanged", "Unchanged"]
+    assert workflow.mailbox.about(again, timeout=2) == []  # no notification unless notify_unchanged_data
+    # the lock was released: a run on new data goes on (and trains)
+    assert "Item" not in workflow.dynamodb_lock()
+
+    workflow.s3.put_object(  # one object rewritten with other content: a new ETag
+        Bucket=workflow.bucket,
+        Key=f"{workflow.data_prefix}validation/validation-{workflow.hours:04d}.csv",
+        Body=e2e.iris_like_csv(VALIDATION_ROWS, 2, 6),
+    )
+    changed = e2e.wait(workflow.sfn, workflow.start())
+    assert "Train" in changed.states_entered() and changed.output["status"] == "rejected", changed.output
+    assert len(_training_jobs(workflow) - jobs_before) == 1

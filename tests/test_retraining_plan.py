@@ -50,8 +50,8 @@ def test_resource_counts(plan):
         "aws_sns_topic_policy": 1,
         "aws_iam_role": 4,  # the model's SageMaker and state machine roles, the functions' role, the schedule's
         "aws_iam_role_policy": 5,  # and the functions' role's read policy for the model
-        "aws_lambda_function": 2,
-        "aws_cloudwatch_log_group": 3,
+        "aws_lambda_function": 3,  # metrics, gate, fingerprint
+        "aws_cloudwatch_log_group": 4,
         "aws_sfn_state_machine": 1,
         "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
         "aws_cloudwatch_event_target": 2,
@@ -114,9 +114,13 @@ def test_deploy_path(asl):
         "CheckEndpoint",
         "CheckEndpointNotFound",
         "EndpointChecked",
+        "FingerprintData",
+        "ReadLastFingerprint",
+        "HasLastFingerprint",
         "Train",
         "GetMetrics",
         "Gate",
+        "RecordFingerprint",
         "DeployDecision",
         "ConfirmLock",
         "CreateModel",
@@ -153,9 +157,17 @@ def test_existing_endpoint_is_updated_not_created(asl):
 
 
 def test_endpoint_is_checked_before_training_and_every_status_has_its_path(asl):
-    ec.assert_endpoint_status_paths(asl, max_polls=60, after_check="Train")
+    ec.assert_endpoint_status_paths(asl, max_polls=60, after_check="FingerprintData")
     # nothing is trained before the endpoint is known to take an update (or not to exist)
-    assert h.shortest_path(asl, "Train")[-4:] == ["CheckEndpoint", "CheckEndpointNotFound", "EndpointChecked", "Train"]
+    assert h.shortest_path(asl, "Train")[-7:] == [
+        "CheckEndpoint",
+        "CheckEndpointNotFound",
+        "EndpointChecked",
+        "FingerprintData",
+        "ReadLastFingerprint",
+        "HasLastFingerprint",
+        "Train",
+    ]
     assert "Train" not in h.shortest_path(asl, "EndpointCannotTakeUpdate")
 
 
@@ -253,7 +265,9 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
                 "Glue.ConcurrentRunsExceededException",
             } & set(r["ErrorEquals"]), name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
-        if name.startswith("ReleaseLockBefore"):  # a failed release still ends the run the way it was ending
+        if name == "RecordFingerprint":  # a record that fails costs the next run a training, never this run
+            assert targets == {"DeployDecision"} == {task["Next"]}, name
+        elif name.startswith("ReleaseLockBefore"):  # a failed release still ends the run the way it was ending
             assert targets == {name.removeprefix("ReleaseLockBefore")}, name
         else:
             assert targets == ({"ReleaseLockBeforeFailed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
@@ -282,7 +296,7 @@ def test_glue_step_only_when_a_job_is_named(root, asl):
     assert with_glue["States"]["AcquireLock"]["Next"] == "PrepareRun"
     assert with_glue["States"]["TakeOverLock"]["Next"] == "PrepareRun"
     assert with_glue["States"]["EndpointChecked"]["Next"] == "RunEtl"
-    assert etl["Next"] == "Train"
+    assert etl["Next"] == "FingerprintData"  # the ETL's output is what is fingerprinted
 
 
 def test_kms_key_reaches_jobs_and_endpoint(root):
@@ -330,7 +344,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
     assert set(by_sid["InvokeFunctions"]["Resource"]) == {
         f"arn:aws:lambda:us-east-1:123456789012:function:churn-retraining-{f}{suffix}"
-        for f in ("metrics", "gate")
+        for f in ("metrics", "gate", "fingerprint")
         for suffix in ("", ":*")
     }
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
@@ -719,7 +733,7 @@ def test_the_largest_allowed_wait_stays_far_inside_the_execution_history_limit(r
     asl = h.definitions(root.plan(retraining_endpoint_wait_timeout_seconds=30000, retraining_endpoint_poll_seconds=60))[
         MACHINE
     ]
-    ec.assert_endpoint_status_paths(asl, max_polls=500, after_check="Train")
+    ec.assert_endpoint_status_paths(asl, max_polls=500, after_check="FingerprintData")
     assert any(c.get("NumericGreaterThanEquals") == 500 for c in asl["States"]["EndpointReady"]["Choices"])
     # A poll is Wait (2 events) + Task (5) + Choice (2) + Pass (2); three waits can run in one execution.
     polls = 3 * 500 * 11
@@ -800,3 +814,72 @@ def test_without_the_modules_key_the_topic_uses_kms_key_arn(root):
     plan = root.plan(create_notifications_kms_key=False, kms_key_arn=key)
     assert "aws_kms_key" not in h.counts_by_type(plan)
     assert h.one(plan, "aws_sns_topic.this")["kms_master_key_id"] == key
+
+
+FINGERPRINT_KEY = {"lock_key": {"S": f"data#{MACHINE}"}}
+
+
+def test_unchanged_data_ends_the_run_before_training_and_each_gated_run_is_recorded(plan, asl):
+    st = asl["States"]
+    data = "s3://churn-123456789012-us-east-1/churn/retraining/churn/data"
+    fingerprint = st["FingerprintData"]
+    assert fingerprint["Parameters"]["FunctionName"].endswith(":function:churn-retraining-fingerprint")
+    payload = fingerprint["Parameters"]["Payload"]
+    assert payload["channels"] == {"train": f"{data}/train/", "validation": f"{data}/validation/"}
+    assert re.fullmatch("[0-9a-f]{64}", payload["config_digest"])
+    read = st["ReadLastFingerprint"]
+    assert read["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    assert read["Parameters"]["Key"] == FINGERPRINT_KEY and read["Parameters"]["ConsistentRead"] is True
+    # no record yet -> train; equal fingerprints -> release the lock and end "unchanged" (no notification asked)
+    assert st["HasLastFingerprint"]["Default"] == "Train"
+    assert st["IsDataUnchanged"]["Choices"] == [
+        {
+            "Variable": "$.last_data.Item.fingerprint.S",
+            "StringEqualsPath": "$.data.fingerprint",
+            "Next": "ReleaseLockBeforeUnchanged",
+        }
+    ]
+    assert st["IsDataUnchanged"]["Default"] == "Train"
+    assert "NotifyUnchanged" not in st
+    path = h.shortest_path(asl, "Unchanged")
+    assert path[-3:] == ["IsDataUnchanged", "ReleaseLockBeforeUnchanged", "Unchanged"]
+    assert "Train" not in path and st["Unchanged"]["End"] is True
+    assert st["Unchanged"]["Parameters"]["status"] == "unchanged"
+    # Every run that reached the gate records its fingerprint, deployed or rejected, before the decision.
+    assert st["Gate"]["Next"] == "RecordFingerprint"
+    record = st["RecordFingerprint"]
+    assert record["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert record["Parameters"]["Item"]["lock_key"] == FINGERPRINT_KEY["lock_key"]
+    assert record["Parameters"]["Item"]["fingerprint"] == {"S.$": "$.data.fingerprint"}
+    # The fingerprint function may list exactly the model's channels.
+    read_policy = {s["Sid"]: s for s in _policy(plan, 'aws_iam_role_policy.lambda_read["churn"]')}
+    listing = [s for sid, s in read_policy.items() if sid.startswith("ListChannel")]
+    assert sorted(([s["Resource"], s["Condition"]] for s in listing), key=json.dumps) == [
+        [
+            ["arn:aws:s3:::churn-123456789012-us-east-1"],
+            {"StringLike": {"s3:prefix": [f"churn/retraining/churn/data/{c}/*"]}},
+        ]
+        for c in ("train", "validation")
+    ]
+    assert all(s["Action"] == ["s3:ListBucket"] for s in listing)
+
+
+def test_skipping_unchanged_data_can_be_switched_off_or_notified(root, asl):
+    off = h.definitions(root.plan(**model(skip_unchanged_data=False)))[MACHINE]["States"]
+    assert not {"FingerprintData", "RecordFingerprint", "Unchanged", "ReleaseLockBeforeUnchanged"} & set(off)
+    assert off["EndpointChecked"]["Next"] == "Train" and off["Gate"]["Next"] == "DeployDecision"
+
+    notified = h.definitions(root.plan(**model(notify_unchanged_data=True, hyperparameters={"max_depth": 6})))[MACHINE]
+    st = notified["States"]
+    assert st["IsDataUnchanged"]["Choices"][0]["Next"] == "NotifyUnchanged"
+    assert st["NotifyUnchanged"]["Parameters"]["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
+    assert st["NotifyUnchanged"]["Next"] == "ReleaseLockBeforeUnchanged"
+    # other training settings on the same data train again: they are part of the fingerprint
+    digest = asl["States"]["FingerprintData"]["Parameters"]["Payload"]["config_digest"]
+    assert st["FingerprintData"]["Parameters"]["Payload"]["config_digest"] != digest
+
+
+@pytest.mark.parametrize("field", ["skip_unchanged_data", "notify_unchanged_data"])
+def test_skip_switches_must_be_booleans(root, field):
+    message = _message(root, **model(**{field: "sometimes"}))
+    assert f'The models["churn"].{field} must be true or false.' in message, message

@@ -49,6 +49,8 @@ locals {
     try(alltrue([for a, v in m.glue_job_arguments : can(regex("^--[A-Za-z0-9_.-]+$", a)) && length(tostring(v)) >= 0]), false) ? "" : "The models[\"${k}\"].glue_job_arguments must map Glue argument names such as \"--input\" to strings.",
     try(can(regex(local.schedule_regex, m.schedule_expression)), false) ? "" : "The models[\"${k}\"].schedule_expression must be rate(1 hour), rate(N hours) (likewise minute/minutes, day/days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with exactly one of day-of-month and day-of-week set to ? (EventBridge refuses both set or both ?), e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\".",
     try(tobool(m.schedule_enabled) == tobool(m.schedule_enabled), false) ? "" : "The models[\"${k}\"].schedule_enabled must be true or false.",
+    try(tobool(m.skip_unchanged_data) == tobool(m.skip_unchanged_data), false) ? "" : "The models[\"${k}\"].skip_unchanged_data must be true or false.",
+    try(tobool(m.notify_unchanged_data) == tobool(m.notify_unchanged_data), false) ? "" : "The models[\"${k}\"].notify_unchanged_data must be true or false.",
   ]])
   check_models = length(compact(local.model_errors)) == 0 ? true : tobool("${join(" ", compact(local.model_errors))} (In the root module, models is retraining_models.)")
 

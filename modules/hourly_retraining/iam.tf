@@ -1,8 +1,8 @@
 # IAM, per model: its SageMaker execution role and its state machine's role, scoped to that model's images,
 # channels, output path, endpoint and "<prefix>-<model>-rt-<32 hex>" names, so that model A's roles cannot touch
 # model B's jobs or endpoint. The shared functions' role gets one inline policy per model (reading that model's
-# training jobs, endpoint configs and endpoint), so adding a model adds a policy and changes no other.
-# Limit: IAM allows 10,240 characters of inline policies per role in total, about 30 models per call; beyond that,
+# training jobs, endpoint configs and endpoint, and listing its channels), so adding a model adds a policy and changes no other.
+# Limit: IAM allows 10,240 characters of inline policies per role in total, about 20 models of two channels per call; beyond that,
 # split the models over several calls (name_prefix per call) or pass lambda_role_arn.
 
 module "iam" {
@@ -71,6 +71,22 @@ data "aws_iam_policy_document" "lambda_read" {
       "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${local.models[each.key].prefix}${module.conventions.name_suffix_pattern["rt"]}",
       "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/${lower(local.models[each.key].endpoint_name)}",
     ]
+  }
+
+  # The fingerprint function lists the model's channels: ListBucket is a bucket-level action, limited to the
+  # channel's keys by s3:prefix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html).
+  dynamic "statement" {
+    for_each = local.models[each.key].skip_unchanged ? local.channels[each.key] : {}
+    content {
+      sid       = "ListChannel${index(keys(local.channels[each.key]), statement.key)}"
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:${local.partition}:s3:::${regex("^s3://([^/]+)/?(.*)$", statement.value)[0]}"]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${regex("^s3://([^/]+)/?(.*)$", statement.value)[1]}*"]
+      }
+    }
   }
 }
 

@@ -48,6 +48,13 @@ locals {
       timeout       = 60
       memory_size   = 256
     }
+    fingerprint = {
+      function_name = "${local.workflow_name}-fingerprint"
+      handler       = "fingerprint.handler"
+      description   = "Fingerprints the training channels of a ${var.name_prefix} run (keys, sizes, ETags), to skip unchanged data."
+      timeout       = 300
+      memory_size   = 256
+    }
   }
   # ARNs follow from names, so the definitions and the policies are known, and reviewable, at plan time.
   function_arns = { for k, f in local.functions : k => "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${f.function_name}" }
@@ -82,6 +89,8 @@ locals {
     glue_job_arguments           = {}
     schedule_expression          = "rate(1 hour)"
     schedule_enabled             = true
+    skip_unchanged_data          = true
+    notify_unchanged_data        = false
   }
   given = { for k, m in var.models : k => merge(local.model_defaults, m) }
 
@@ -113,6 +122,8 @@ locals {
     glue_arguments   = try({ for a, v in m.glue_job_arguments : a => tostring(v) }, {})
     schedule         = m.schedule_expression
     schedule_enabled = try(tobool(m.schedule_enabled), true)
+    skip_unchanged   = try(tobool(m.skip_unchanged_data), true)
+    notify_unchanged = try(tobool(m.notify_unchanged_data), false)
   } }
 
   # for_each keys: a map of strings (the models' objects may differ in type, which a conditional cannot unify).
@@ -132,6 +143,16 @@ locals {
   lambda_role_arn         = var.create_lambda_role ? try(module.lambda_iam[0].lambda_role_arn, null) : var.lambda_role_arn
   state_machine_arns      = { for k, m in local.models : k => "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${m.state_machine}" }
 
+  algorithm_specifications = { for k, m in local.models : k => merge(
+    { TrainingImage = m.training_image, TrainingInputMode = "File" },
+    length(m.definitions) == 0 ? {} : { MetricDefinitions = [for d in m.definitions : { Name = d.name, Regex = d.regex }] },
+  ) }
+  input_data_configs = { for k, m in local.models : k => [for name, uri in local.channels[k] : {
+    ChannelName = name
+    ContentType = m.content_type
+    DataSource  = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = uri, S3DataDistributionType = "FullyReplicated" } }
+  }] }
+
   # The execution timeout allows up to three endpoint waits: before training, before the update, for the update.
   template_vars = { for k, m in local.models : k => {
     partition                 = local.partition
@@ -142,33 +163,44 @@ locals {
     glue_job_name             = m.glue_job_name
     glue_arguments            = merge(m.glue_arguments, { "--sfn_execution.$" = "$$.Execution.Name" })
     sagemaker_role_arn        = local.sagemaker_role_arns[k]
-    algorithm_specification = merge(
-      { TrainingImage = m.training_image, TrainingInputMode = "File" },
-      length(m.definitions) == 0 ? {} : { MetricDefinitions = [for d in m.definitions : { Name = d.name, Regex = d.regex }] },
-    )
-    hyperparameters = m.hyperparameters
-    input_data_config = [for name, uri in local.channels[k] : {
-      ChannelName = name
-      ContentType = m.content_type
-      DataSource  = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = uri, S3DataDistributionType = "FullyReplicated" } }
-    }]
-    output_data_config = merge({ S3OutputPath = local.output_uris[k] }, local.kms)
+    algorithm_specification   = local.algorithm_specifications[k]
+    hyperparameters           = m.hyperparameters
+    input_data_config         = local.input_data_configs[k]
+    output_data_config        = merge({ S3OutputPath = local.output_uris[k] }, local.kms)
     resource_config = merge(
       { InstanceType = m.instance_type, InstanceCount = m.instance_count, VolumeSizeInGB = m.volume_size_gb },
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
     )
     training_max_runtime_seconds = m.max_runtime
-    execution_tags               = [module.conventions.execution_tag]
-    metrics_function_arn         = local.function_arns["metrics"]
-    gate_function_arn            = local.function_arns["gate"]
-    metric_name                  = m.metric_name
-    metric_goal                  = m.metric_goal
-    metric_threshold             = m.metric_threshold
-    metric_min                   = local.metric_min[k]
-    metric_max                   = local.metric_max[k]
-    compare_with_champion        = m.compare
-    endpoint_name                = m.endpoint_name
-    inference_image_uri          = m.inference_image
+    # Skipping unchanged data: the fingerprint of the last run that reached the gate is an item of the lock table
+    # (an endpoint name cannot hold "#", so the key never names a lock).
+    skip_unchanged_data      = m.skip_unchanged
+    notify_unchanged_data    = m.notify_unchanged
+    fingerprint_function_arn = local.function_arns["fingerprint"]
+    fingerprint_key          = "data#${m.state_machine}"
+    fingerprint_channels     = local.channels[k]
+    # What else makes a training differ on the same data: a change of image, hyperparameters, channels' settings,
+    # instance or runtime trains again.
+    training_config_digest = sha256(jsonencode({
+      algorithm  = local.algorithm_specifications[k]
+      hyper      = m.hyperparameters
+      channels   = local.input_data_configs[k]
+      resources  = [m.instance_type, m.instance_count, m.volume_size_gb]
+      runtime    = m.max_runtime
+      inference  = m.inference_image
+      output_uri = local.output_uris[k]
+    }))
+    execution_tags        = [module.conventions.execution_tag]
+    metrics_function_arn  = local.function_arns["metrics"]
+    gate_function_arn     = local.function_arns["gate"]
+    metric_name           = m.metric_name
+    metric_goal           = m.metric_goal
+    metric_threshold      = m.metric_threshold
+    metric_min            = local.metric_min[k]
+    metric_max            = local.metric_max[k]
+    compare_with_champion = m.compare
+    endpoint_name         = m.endpoint_name
+    inference_image_uri   = m.inference_image
     endpoint_config_parameters = merge({
       "EndpointConfigName.$" = local.name_expressions[k]
       ProductionVariants = [{

@@ -125,7 +125,10 @@ variable "models" {
     metric_name [validation:accuracy], metric_goal [maximize], metric_threshold [0.9], metric_min / metric_max [by the
     metric's well-known name, docs/metric_range.md], compare_with_champion [false], endpoint_name
     [`<name_prefix>-<key>`], endpoint_instance_type [ml.m5.large], endpoint_instance_count [1], glue_job_name [null: no
-    ETL step], glue_job_arguments [{}], schedule_expression [rate(1 hour)], schedule_enabled [true].
+    ETL step], glue_job_arguments [{}], schedule_expression [rate(1 hour)], schedule_enabled [true],
+    skip_unchanged_data [true: a run whose channels hold the same objects (keys, sizes, ETags) and whose training
+    settings are those of the last run that reached the gate ends "unchanged" without training],
+    notify_unchanged_data [false: such a run publishes no notification].
   EOT
   default     = {}
 
@@ -145,9 +148,10 @@ variable "models" {
       "training_volume_size_gb", "training_max_runtime_seconds", "hyperparameters", "metric_definitions",
       "input_channels", "input_content_type", "metric_name", "metric_goal", "metric_threshold", "metric_min",
       "metric_max", "compare_with_champion", "endpoint_name", "endpoint_instance_type", "endpoint_instance_count",
-      "glue_job_name", "glue_job_arguments", "schedule_expression", "schedule_enabled",
+      "glue_job_name", "glue_job_arguments", "schedule_expression", "schedule_enabled", "skip_unchanged_data",
+      "notify_unchanged_data",
     ])) == 0]), true)
-    error_message = "Each of models may only set training_image_uri, inference_image_uri, training_instance_type, training_instance_count, training_volume_size_gb, training_max_runtime_seconds, hyperparameters, metric_definitions, input_channels, input_content_type, metric_name, metric_goal, metric_threshold, metric_min, metric_max, compare_with_champion, endpoint_name, endpoint_instance_type, endpoint_instance_count, glue_job_name, glue_job_arguments, schedule_expression and schedule_enabled: another field is most likely a typo."
+    error_message = "Each of models may only set training_image_uri, inference_image_uri, training_instance_type, training_instance_count, training_volume_size_gb, training_max_runtime_seconds, hyperparameters, metric_definitions, input_channels, input_content_type, metric_name, metric_goal, metric_threshold, metric_min, metric_max, compare_with_champion, endpoint_name, endpoint_instance_type, endpoint_instance_count, glue_job_name, glue_job_arguments, schedule_expression, schedule_enabled, skip_unchanged_data and notify_unchanged_data: another field is most likely a typo."
   }
 }
 
