@@ -395,15 +395,9 @@ def test_failed_update_rolls_back_and_is_reported(workflow, first_hour):
 
 
 def _set_endpoint_status(workflow, status: str) -> None:
-    """Put the endpoint into a status the emulator does not reach by itself, through moto's SageMaker backend.
-
-    Switch to the emulator's endpoint-status injection (scripts/moto_extensions.py, issue 8 section 1.5) once it exists.
-    """
-    from moto.sagemaker.models import sagemaker_backends
-
-    arn = workflow.endpoint_state()["EndpointArn"]
-    account, region = arn.split(":")[4], arn.split(":")[3]
-    sagemaker_backends[account][region].endpoints[workflow.endpoint].endpoint_status = status
+    """Put the endpoint into a status the emulator does not reach by itself (mx.set_endpoint_status: UpdateEndpoint
+    and CreateEndpoint then answer as SageMaker does in that status)."""
+    mx.set_endpoint_status(workflow.endpoint, status)
 
 
 @contextlib.contextmanager
@@ -495,31 +489,14 @@ def test_update_rollback_failed_endpoint_is_recovered_by_a_new_update(workflow, 
     assert endpoint["EndpointConfigName"] == run.output["endpoint_config"]
 
 
-def _fail_next_calls(monkeypatch, method: str, errors: list[tuple[str, str]]) -> list[str]:
-    """The next len(errors) calls of SageMakerModelBackend.<method> raise these (code, message) errors, as SageMaker
-    answers them (moto's serialized service errors). Switch to the emulator's fault-injection API
-    (scripts/moto_extensions.py, issue 8 section 1.6) once it exists."""
-    from moto.sagemaker.exceptions import SagemakerClientError
-    from moto.sagemaker.models import SageMakerModelBackend
+def test_throttled_lookup_is_retried_then_the_run_goes_on(workflow, first_hour):
+    fault = mx.inject_fault("sagemaker", "DescribeEndpoint", code="ThrottlingException", message="Rate exceeded")
+    try:
+        run = workflow.run_hour(wrong_validation_labels=7)  # rejected: the run is short once past the check
+    finally:
+        fault.remove()
 
-    original, raised = getattr(SageMakerModelBackend, method), []
-
-    def failing(self, *args, **kwargs):
-        if len(raised) < len(errors):
-            code, message = errors[len(raised)]
-            raised.append(code)
-            raise SagemakerClientError(code, message)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SageMakerModelBackend, method, failing)
-    return raised
-
-
-def test_throttled_lookup_is_retried_then_the_run_goes_on(workflow, first_hour, monkeypatch):
-    raised = _fail_next_calls(monkeypatch, "describe_endpoint", [("ThrottlingException", "Rate exceeded")])
-    run = workflow.run_hour(wrong_validation_labels=7)  # rejected: the run is short once past the check
-
-    assert raised == ["ThrottlingException"]
+    assert fault.failed == 1
     assert run.status == "SUCCEEDED" and run.output["status"] == "rejected"
     assert run.states_entered()[2:8] == [
         "CheckEndpoint",
@@ -534,14 +511,17 @@ def test_throttled_lookup_is_retried_then_the_run_goes_on(workflow, first_hour, 
     assert failure["error"] == "SageMaker.SageMakerException" and "Rate exceeded" in failure["cause"]
 
 
-def test_validation_error_is_not_retried_and_is_notified(workflow, first_hour, monkeypatch):
+def test_validation_error_is_not_retried_and_is_notified(workflow, first_hour):
     before = workflow.inventory()
     message = "1 validation error detected: Value at 'executionRoleArn' failed to satisfy constraint"
-    raised = _fail_next_calls(monkeypatch, "create_model", [("ValidationException", message)] * 5)
-    with _no_valid_champion(workflow):
-        run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 > 0.9: a candidate that deploys
+    fault = mx.inject_fault("sagemaker", "CreateModel", code="ValidationException", message=message, times=5)
+    try:
+        with _no_valid_champion(workflow):
+            run = workflow.run_hour(wrong_validation_labels=0)  # 1.0 > 0.9: a candidate that deploys
+    finally:
+        fault.remove()
 
-    assert raised == ["ValidationException"]  # one attempt, no retry
+    assert fault.failed == 1  # one attempt, no retry
     assert run.status == "FAILED" and run.error == "RetrainingFailed"
     assert run.states_entered()[-5:] == [
         "CreateModel",
