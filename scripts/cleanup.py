@@ -264,7 +264,9 @@ def find(call: Caller, ownership: Ownership, progress: TextIO) -> list[Resource]
     for kind in KINDS:
         seen = 0
         ours = 0
-        for item in call.paginate(kind.list_op, kind.list_key, **dict(kind.list_args)):
+        # MaxResults 100, the largest page these List calls accept (SageMaker API reference, ListModels: "Valid
+        # Range: Minimum value of 1. Maximum value of 100"; the default page is 10).
+        for item in call.paginate(kind.list_op, kind.list_key, MaxResults=100, **dict(kind.list_args)):
             seen += 1
             name, arn = item[kind.name_field], item[kind.arn_field]
             workflow = _owner(call, ownership, kind, name, arn)
