@@ -48,6 +48,7 @@ class Account:
         self.backend = sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION]
         self.stopped: list[tuple[str, str]] = []
         self.failing: dict[tuple[str, str], str] = {}
+        self.failed_calls: list[tuple[str, str]] = []
         client.meta.events.register("before-call.sagemaker.*", self._before_call)
 
     def _before_call(self, model, params, **kwargs):
@@ -56,6 +57,7 @@ class Account:
         name = next((v for k, v in body.items() if k.endswith("Name")), None)
         code = self.failing.get((model.name, name))
         if code is not None:
+            self.failed_calls.append((model.name, name))
             status = 400
             return _Response(status), {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {}}
         if model.name in ("StopTrainingJob", "StopTransformJob"):
@@ -293,6 +295,8 @@ def test_failed_delete_is_reported_and_exits_non_zero(account, workflows):
     assert code == 1
     assert f"FAILED delete model {model}: ValidationException" in out
     assert "8 of 9 handled, 1 failed." in out
+    # A validation error is not retried.
+    assert account.failed_calls == [("DeleteModel", model)]
     # The others were still handled.
     assert account.names()["models"] & ours["models"] == {model}
 
