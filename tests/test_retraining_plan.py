@@ -48,10 +48,12 @@ def test_resource_counts(plan):
         "aws_ecr_lifecycle_policy": 1,
         "aws_sns_topic": 1,
         "aws_sns_topic_policy": 1,
-        "aws_iam_role": 4,  # the model's SageMaker and state machine roles, the functions' role, the schedule's
-        "aws_iam_role_policy": 5,  # and the functions' role's read policy for the model
-        "aws_lambda_function": 2,
-        "aws_cloudwatch_log_group": 3,
+        # the model's SageMaker and state machine roles, the functions' role, the retention function's, the schedule's
+        "aws_iam_role": 5,
+        # and the functions' role's read policy and the retention role's delete policy for the model
+        "aws_iam_role_policy": 7,
+        "aws_lambda_function": 3,
+        "aws_cloudwatch_log_group": 4,
         "aws_sfn_state_machine": 1,
         "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
         "aws_cloudwatch_event_target": 2,
@@ -129,6 +131,7 @@ def test_deploy_path(asl):
         "DescribeEndpoint",
         "EndpointReady",
         "NotifyDeployed",
+        "ApplyRetention",
         "ReleaseLockBeforeDeployed",
         "Deployed",
     ]
@@ -255,6 +258,8 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         if name.startswith("ReleaseLockBefore"):  # a failed release still ends the run the way it was ending
             assert targets == {name.removeprefix("ReleaseLockBefore")}, name
+        elif name in ("ApplyRetention", "NotifyRetentionFailed"):  # the model is deployed: the run stays deployed
+            assert targets == {"RetentionFailed" if name == "ApplyRetention" else "ReleaseLockBeforeDeployed"}, name
         else:
             assert targets == ({"ReleaseLockBeforeFailed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
     assert asl["States"]["NotifyFailure"]["Next"] == "ReleaseLockBeforeFailed"
@@ -350,7 +355,7 @@ def test_sagemaker_and_lambda_policies_are_scoped(plan):
     assert set(sm["ReadData"]["Resource"]) == {f"{data}/data/train/*", f"{data}/data/validation/*", f"{data}/models/*"}
     assert sm["WriteOutputs"]["Resource"] == [f"{data}/models/*"]
     assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-rt-training"]
-    lam = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.lambda[0]")}
+    lam = {s["Sid"]: s for s in _policy(plan, "lambda_iam[0].aws_iam_role_policy.lambda[0]")}
     assert set(lam) == {"FunctionLogs", "Tracing"}  # the SageMaker reads are per model:
     read = {s["Sid"]: s for s in _policy(plan, 'aws_iam_role_policy.lambda_read["churn"]')}
     assert set(read["ReadSageMaker"]["Resource"]) == {

@@ -39,7 +39,9 @@ module "retention_iam" {
   lambda_sagemaker_read     = false
   lambda_policy_statements = [{
     # ListModels and ListEndpointConfigs have no resource types in the Service Authorization Reference for SageMaker
-    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html): AWS requires "*".
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html; "Except for the
+    # ListTags API, resource-level restrictions are not available on List- calls",
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html): AWS requires "*".
     # They return names and creation times only; the function filters them by the model's name pattern.
     sid       = "ListModelsAndEndpointConfigs"
     actions   = ["sagemaker:ListModels", "sagemaker:ListEndpointConfigs"]

@@ -74,7 +74,7 @@ def test_equal_creation_times_are_ordered_by_name():
 
 
 def test_models_named_by_a_remaining_config_are_kept():
-    candidates = retention.select_models(listed(0, 1, 2, 3) + [Listed("acme-churn-rt-manual", T0)], {name(3)}, PREFIX)
+    candidates = retention.select_models([*listed(0, 1, 2, 3), Listed("acme-churn-rt-manual", T0)], {name(3)}, PREFIX)
     assert candidates == [name(0), name(1), name(2)]
 
 
