@@ -335,7 +335,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
     assert set(by_sid["InvokeFunctions"]["Resource"]) == {
         f"arn:aws:lambda:us-east-1:123456789012:function:churn-retraining-{f}{suffix}"
-        for f in ("metrics", "gate")
+        for f in ("metrics", "gate", "retention")
         for suffix in ("", ":*")
     }
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
@@ -372,10 +372,14 @@ def test_sagemaker_and_lambda_policies_are_scoped(plan):
 
 def test_own_sagemaker_role_is_used_and_not_created(root):
     own = "arn:aws:iam::123456789012:role/team-sagemaker"
-    plan = root.plan(retraining_create_sagemaker_role=False, retraining_sagemaker_role_arn=own)
-    assert h.counts_by_type(plan)["aws_iam_role"] == 3
+    # (and retention keeping the serving config alone: the root passes retraining_retain_previous_models through)
+    plan = root.plan(
+        retraining_create_sagemaker_role=False, retraining_sagemaker_role_arn=own, retraining_retain_previous_models=0
+    )
+    assert h.counts_by_type(plan)["aws_iam_role"] == 4  # state machine, functions, retention, schedule
     asl = h.definitions(plan)[MACHINE]
     assert asl["States"]["Train"]["Parameters"]["RoleArn"] == own
+    assert asl["States"]["ApplyRetention"]["Parameters"]["Payload"]["retain_previous"] == 0
     by_sid = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.state_machine[0]")}
     assert by_sid["PassSageMakerRole"]["Resource"] == [own]
 
@@ -453,6 +457,8 @@ CHURN = 'models["churn"].'
             CHURN + "metric_threshold",
             "within the metric's range",
         ),
+        ({"retraining_retain_previous_models": -1}, "retraining_retain_previous_models", "whole number from 0 to 100"),
+        ({"retraining_retain_previous_models": 2.5}, "retraining_retain_previous_models", "whole number from 0 to 100"),
         ({"lambda_runtime": "python3.7"}, "lambda_runtime", "python3.8, python3.9"),
         ({"lambda_runtime": "python3.x"}, "lambda_runtime", "python3.14"),
     ],
