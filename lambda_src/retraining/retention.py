@@ -10,7 +10,8 @@ The workflow's names are ``<name_prefix>`` + 32 hex digits, and everything it cr
 only if both hold; anything else (another name, no or another tag) is never touched. Kept: the config the endpoint
 serves, the ``retain_previous`` newest of the older ones (by CreationTime), and every model a remaining config names
 (production and shadow variants). Deleted, oldest first and at most ``MAX_DELETIONS`` of each kind per run (the
-rest on the next run): the other configs, then the models no remaining config names.
+rest on the next run): the other configs, then the models no remaining config names. While a backlog of configs
+remains (the first runs after an upgrade), only configs are deleted.
 
 Fails closed: on any doubt (the endpoint is not InService on the config the run deployed, a config of the workflow
 is newer than the serving one, a listing or a description fails) it deletes nothing and raises RetentionRefused;
@@ -217,28 +218,31 @@ def apply_retention(client: Any, event: RetentionEvent, delete: bool = True) -> 
                 "nothing was deleted"
             )
         outcome = Outcome(serving_config=serving, kept_configs=selection.keep)
-        batch = selection.candidates[:MAX_DELETIONS]
-        outcome.remaining_candidates = len(selection.candidates) - len(batch)
-        # Configs left after this run: kept, beyond this batch, or not the workflow's by their tags.
-        to_delete = []
-        for name in batch:
+        # Oldest first, until MAX_DELETIONS of the workflow's own are found; untagged ones are skipped (ignored).
+        to_delete: list[str] = []
+        unexamined = list(selection.candidates)
+        while unexamined and len(to_delete) < MAX_DELETIONS:
+            name = unexamined.pop(0)
             if is_workflow_tagged(tags_of(client, _arn(endpoint_arn, "endpoint-config", name))):
                 to_delete.append(name)
             else:
                 outcome.ignored.append(name)
-        remaining = [c.name for c in configs if is_workflow_name(c.name, prefix) and c.name not in to_delete]
+        outcome.remaining_candidates = len(unexamined)
+        model_batch: list[str] = []
         referenced: set[str] = set()
-        for name in remaining:
-            referenced.update(config_models(client.describe_endpoint_config(EndpointConfigName=name)))
-        model_batch = []
-        for name in select_models(list_models(client, prefix), referenced, prefix):
-            if len(model_batch) == MAX_DELETIONS:
-                outcome.remaining_candidates += 1
-                continue
-            if is_workflow_tagged(tags_of(client, _arn(endpoint_arn, "model", name))):
-                model_batch.append(name)
-            else:
-                outcome.ignored.append(name)
+        if not unexamined:
+            # Every config left after this run (kept or ignored) is described: a model any of them names stays.
+            for name in selection.keep + outcome.ignored:
+                referenced.update(config_models(client.describe_endpoint_config(EndpointConfigName=name)))
+            for name in select_models(list_models(client, prefix), referenced, prefix):
+                if len(model_batch) == MAX_DELETIONS:
+                    outcome.remaining_candidates += 1
+                elif is_workflow_tagged(tags_of(client, _arn(endpoint_arn, "model", name))):
+                    model_batch.append(name)
+                else:
+                    outcome.ignored.append(name)
+        # else: a backlog of configs (after an upgrade) is worked off first; describing every config left would not
+        # fit in one run, so no model is deleted until the configs are down to the kept ones.
         outcome.kept_models = sorted(referenced)
     except RetentionRefused:
         raise

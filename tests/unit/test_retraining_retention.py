@@ -238,10 +238,16 @@ def test_deletions_are_bounded_per_run(monkeypatch):
     monkeypatch.setattr(retention, "MAX_DELETIONS", 2)
     fake = account()
     result = retention.apply_retention(fake, retention.parse_event(event(retain_previous=0)))
-    # The two oldest candidates: name(0) (deleted) and the untagged name(50) (ignored); the rest wait.
-    assert result.deleted_configs == [name(0)] and result.ignored == [name(50)]
+    # Oldest first: name(0), the untagged name(50) (ignored, skipped), name(1); configs 2 to 4 wait.
+    assert result.deleted_configs == [name(0), name(1)] and result.ignored == [name(50)]
+    assert result.remaining_candidates == 3
+    # While configs wait, no model is deleted (their models are not described in this run).
+    assert result.deleted_models == []
+    result = retention.apply_retention(fake, retention.parse_event(event(retain_previous=0)))
+    assert result.deleted_configs == [name(2), name(3)]
+    result = retention.apply_retention(fake, retention.parse_event(event(retain_previous=0)))
+    assert result.deleted_configs == [name(4)] and result.remaining_candidates == 4  # 6 model candidates, 2 done
     assert result.deleted_models == [name(100), name(200)]
-    assert result.remaining_candidates == 4  # configs 1 to 4
     # The models of the configs left beyond the batch are still named by them, so never deleted.
     for config in fake.configs.values():
         assert config[1] in fake.models
