@@ -105,6 +105,16 @@ output "retraining_lambda_log_group_names" {
   value       = try(module.hourly_retraining[0].lambda_log_group_names, {})
 }
 
+output "retraining_retention_function_name" {
+  description = "Name of the retraining retention function (deletes superseded models and endpoint configs), or null."
+  value       = try(module.hourly_retraining[0].retention_function_name, null)
+}
+
+output "retraining_retention_log_group_name" {
+  description = "CloudWatch log group of the retraining retention function, or null."
+  value       = try(module.hourly_retraining[0].retention_log_group_name, null)
+}
+
 # --- Legacy batch inference ---
 output "batch_inference_state_machine_arn" {
   description = "ARN of the batch inference state machine, or null when the workflow is not created. Start it with {} for every model of the shared schedule, or {\"model\": \"<name>\"} for one model."

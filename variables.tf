@@ -150,6 +150,17 @@ variable "retraining_endpoint_poll_seconds" {
   }
 }
 
+variable "retraining_retain_previous_models" {
+  type        = number
+  description = "After each successful retraining deployment, how many superseded endpoint configs of the model to keep (the newest, for rollback) besides the serving one; older ones, and the models no remaining config names, are deleted. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."
+  default     = 3
+
+  validation {
+    condition     = var.retraining_retain_previous_models >= 0 && var.retraining_retain_previous_models <= 100 && floor(var.retraining_retain_previous_models) == var.retraining_retain_previous_models
+    error_message = "The retraining_retain_previous_models must be a whole number from 0 to 100."
+  }
+}
+
 variable "retraining_create_sagemaker_role" {
   type        = bool
   description = "Create one SageMaker execution role per retraining model, scoped to its images, channels and output path. false: every model runs as retraining_sagemaker_role_arn."

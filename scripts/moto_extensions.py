@@ -64,6 +64,8 @@ sagemaker_endpoints    ``SageMakerModelBackend``: UpdateEndpoint (missing in mot
                        ``InService`` at once); an endpoint whose model data is missing in S3 ends ``Failed``
                        (create) or rolls back to its old config with a FailureReason (update), as in AWS;
                        CreateModel / CreateEndpointConfig / CreateEndpoint refuse an existing name.
+sagemaker_list_models  ``SageMakerResponse.list_models``: ListModels honours ``NameContains`` as in AWS (moto
+                       ignores it and lists every model), so that code which relies on the filter is seen to.
                        ``set_endpoint_status(name, status, failure_reason=, hold_seconds=, then=)`` forces any
                        DescribeEndpoint status (``ENDPOINT_STATUSES``); UpdateEndpoint is refused (ValidationException)
                        while Creating/Updating/SystemUpdating/RollingBack/Deleting and when Failed, accepted when
@@ -229,6 +231,7 @@ def install(
             _hook_sagemaker_actions_at_creation(state)
             _hook_sagemaker_jobs(state)
             _hook_sagemaker_endpoints(state)
+            _hook_sagemaker_list_models(state)
             _hook_s3_policy_conditions(state)
             _hook_lambda_handlers(state)
             importlib.import_module("scripts.moto_timing").install(state, _patch)
@@ -1316,6 +1319,18 @@ def _advance_endpoint(backend: Any, name: str) -> None:
         endpoint.failure_reason = reason
         # A failed update rolls the endpoint back to the config it served; a failed creation leaves it Failed.
         endpoint.endpoint_status = "Failed" if pending.previous_config_name is None else "InService"
+
+
+def _hook_sagemaker_list_models(state: _Installed) -> None:
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def list_models(self):
+        contains = self._get_param("NameContains")
+        models = [m for m in self.sagemaker_backend.list_models() if not contains or contains in m.model_name]
+        return ActionResult({"Models": [m.response_object for m in models]})
+
+    _patch(state, SageMakerResponse, "list_models", list_models)
 
 
 def _hook_sagemaker_endpoints(state: _Installed) -> None:

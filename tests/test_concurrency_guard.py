@@ -116,7 +116,8 @@ def test_the_lock_is_confirmed_before_the_endpoint_and_released_on_every_end_pat
         assert release["Parameters"]["ConditionExpression"] == "holder = :self"
         assert release["Parameters"]["ExpressionAttributeValues"] == {":self": {"S.$": "$$.Execution.Id"}}
         assert release["Next"] == end and {c["Next"] for c in release["Catch"]} == {end}
-    assert states["NotifyDeployed"]["Next"] == "ReleaseLockBeforeDeployed"
+    assert states["NotifyDeployed"]["Next"] == "ApplyRetention"  # still under the lock
+    assert states["ApplyRetention"]["Next"] == "ReleaseLockBeforeDeployed"
     assert states["NotifyRejected"]["Next"] == "ReleaseLockBeforeRejected"
     assert states["NotifyFailure"]["Next"] == "ReleaseLockBeforeFailed"
     # Every path into an end state other than the skip goes through a release.

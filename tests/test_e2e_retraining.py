@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -205,7 +206,8 @@ def test_good_candidate_creates_the_endpoint(workflow, first_hour):
         "CreateEndpoint",
         "StartWaiting",
     ]
-    assert path[-4:] == ["EndpointReady", "NotifyDeployed", "ReleaseLockBeforeDeployed", "Deployed"]
+    assert path[-5:] == ["EndpointReady", "NotifyDeployed", "ApplyRetention", "ReleaseLockBeforeDeployed", "Deployed"]
+    assert out["retention"]["status"] == "applied" and out["retention"]["kept_configs"] == [out["endpoint_config"]]
     assert "CountPoll" in path  # the endpoint was still Creating at the first look
     statuses = [o["EndpointStatus"] for o in run.task_outputs("DescribeEndpoint")]
     assert statuses[0] == "Creating" and statuses[-1] == "InService"
@@ -576,3 +578,65 @@ def test_a_run_on_the_data_of_the_last_gated_run_ends_without_training(workflow,
     changed = e2e.wait(workflow.sfn, workflow.start())
     assert "Train" in changed.states_entered() and changed.output["status"] == "rejected", changed.output
     assert len(_training_jobs(workflow) - jobs_before) == 1
+
+
+def _own(names: set[str]) -> set[str]:
+    """The names of the workflow's shape for the model churn: <prefix>-churn-rt-<32 hex>."""
+    return {n for n in names if re.fullmatch(f"{NAME_PREFIX}-churn-rt-[0-9a-f]{{32}}", n)}
+
+
+def test_retention_keeps_the_serving_and_the_previous_three(workflow, first_hour):
+    """More deployments than retained + 1: exactly the serving config and the 3 previous ones (the default
+    retraining_retain_previous_models) remain, with their models; what the workflow did not create survives."""
+    serving = workflow.endpoint_state()["EndpointConfigName"]
+    config = workflow.sagemaker.describe_endpoint_config(EndpointConfigName=serving)
+    model = workflow.sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    # Foreign: of the workflow's shape but untagged, and of a similar name with a tag like the workflow's.
+    shaped, similar = f"{NAME_PREFIX}-churn-rt-{'f' * 32}", f"{NAME_PREFIX}-churn-rt-manual-copy"
+    lookalike_tag = [{"Key": "sfn-ml:execution", "Value": "0" * 32}]
+    variant = {"VariantName": "AllTraffic", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+    for name, tags in ((shaped, []), (similar, lookalike_tag)):
+        workflow.sagemaker.create_model(
+            ModelName=name,
+            ExecutionRoleArn=model["ExecutionRoleArn"],
+            PrimaryContainer=model["PrimaryContainer"],
+            **({"Tags": tags} if tags else {}),
+        )
+        workflow.sagemaker.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[{**variant, "ModelName": name}],
+            **({"Tags": tags} if tags else {}),
+        )
+
+    deployed = []
+    for _ in range(5):
+        with _no_valid_champion(workflow):
+            run = workflow.run_hour(wrong_validation_labels=4)  # 0.9333 > 0.9 deploys
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        assert run.output["status"] == "deployed"
+        assert run.output["retention"]["status"] == "applied", run.output["retention"]
+        assert run.states_entered()[-4:] == [
+            "NotifyDeployed",
+            "ApplyRetention",
+            "ReleaseLockBeforeDeployed",
+            "Deployed",
+        ]
+        deployed.append(run.output)
+        [note] = workflow.mailbox.about(run)  # the deployment notice alone: no retention failure
+        assert "new model deployed" in note["Subject"]
+
+    latest = deployed[-1]
+    assert workflow.endpoint_state()["EndpointConfigName"] == latest["endpoint_config"]
+    assert latest["retention"]["kept_configs"] == [d["endpoint_config"] for d in reversed(deployed[-4:])]
+    inventory = workflow.inventory()
+    assert _own(inventory["configs"]) == {d["endpoint_config"] for d in deployed[-4:]} | {shaped}
+    assert _own(inventory["models"]) == {d["model"] for d in deployed[-4:]} | {shaped}
+    assert {shaped, similar} <= inventory["configs"] and {shaped, similar} <= inventory["models"]
+    # Once older than the kept ones, a candidate by its name, spared by its tags.
+    assert any(shaped in d["retention"]["ignored"] for d in deployed)
+    # Deleted by the runs: the configs and models older than the four kept, created by the workflow.
+    assert deployed[0]["endpoint_config"] not in inventory["configs"]
+    assert deployed[0]["model"] not in inventory["models"]
+    assert sum(len(d["retention"]["deleted_configs"]) for d in deployed) >= 2
+    events = workflow.logs.filter_log_events(logGroupName=f"/aws/lambda/{NAME_PREFIX}-retraining-retention")["events"]
+    assert any('"action": "retention"' in e["message"] for e in events)  # the real handler ran, as its role

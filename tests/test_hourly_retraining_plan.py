@@ -76,6 +76,7 @@ def test_two_models_get_separate_machines_schedules_and_roles(two):
         "team-fraud-rt-states",
         "team-fraud-rt-schedule",
         "team-rt-lambda",  # the shared functions' role
+        "team-rt-retention-lambda",  # the retention function's own role: the only one that deletes
     }
     rules = {v["name"]: v for v in h.of_type(two, "aws_cloudwatch_event_rule").values()}
     assert rules["team-churn-rt-hourly"]["schedule_expression"] == "rate(1 hour)"
@@ -143,6 +144,51 @@ def test_each_models_roles_reach_only_its_own_jobs_images_data_and_endpoint(two)
     assert sfn["fraud"]["GlueJobs"]["Resource"] == ["arn:aws:glue:us-east-1:210987654321:job/fraud-etl"]
 
 
+def test_retention_deletes_only_each_models_own_names(two):
+    arn = "arn:aws:sagemaker:us-east-1:210987654321"
+    base = _policy(two, "module.retention_iam[0].aws_iam_role_policy.lambda[0]")
+    # The List actions take no resource (SageMaker API permissions reference: only ListTags does): "*" is required.
+    lists = base["ListModelsAndEndpointConfigs"]
+    assert set(lists["Action"]) == {"sagemaker:ListEndpointConfigs", "sagemaker:ListModels"}
+    assert lists["Resource"] == ["*"]
+    assert not [x for st in base.values() for x in st["Action"] if x.startswith("sagemaker:Delete")]
+    for m, endpoint in (("churn", "team-churn"), ("fraud", "fraud-live")):
+        other = "fraud" if m == "churn" else "churn"
+        policy = _policy(two, f'aws_iam_role_policy.retention["{m}"]')
+        pattern = f"team-{m}-rt-" + "?" * 32
+        assert policy["ReadEndpoint"]["Action"] == ["sagemaker:DescribeEndpoint"]
+        assert policy["ReadEndpoint"]["Resource"] == [f"{arn}:endpoint/{endpoint}"]
+        assert set(policy["PruneOwnEndpointConfigs"]["Action"]) == {
+            "sagemaker:DescribeEndpointConfig",
+            "sagemaker:ListTags",
+            "sagemaker:DeleteEndpointConfig",
+        }
+        assert policy["PruneOwnEndpointConfigs"]["Resource"] == [f"{arn}:endpoint-config/{pattern}"]
+        assert set(policy["PruneOwnModels"]["Action"]) == {"sagemaker:ListTags", "sagemaker:DeleteModel"}
+        assert policy["PruneOwnModels"]["Resource"] == [f"{arn}:model/{pattern}"]
+        own = f"team-{m}-rt-" + "0a" * 16
+        others = [f"team-{other}-rt-" + "0a" * 16, f"team-{m}-rt-manual", own + "0"]
+        for kind in ("endpoint-config", "model"):
+            resource = f"{arn}:{kind}/{pattern}".split("/", 1)[1]
+            assert h.iam_match(resource, own)
+            assert not [n for n in others if h.iam_match(resource, n)]
+    # The retention function runs as that role (its ARN is known only at apply); the shared role cannot delete.
+    shared = _policy(two, "module.lambda_iam[0].aws_iam_role_policy.lambda[0]")
+    assert not [x for st in shared.values() for x in st["Action"] if x.startswith("sagemaker:Delete")]
+    functions = {v["function_name"]: v for v in h.of_type(two, "aws_lambda_function").values()}
+    assert functions["team-retraining-retention"]["handler"] == "retention.handler"
+    for name, asl in h.definitions(two).items():
+        task = asl["States"]["ApplyRetention"]
+        assert task["Parameters"]["Payload"]["retain_previous"] == 3, name
+        assert task["Parameters"]["Payload"]["name_prefix"] in {"team-churn-rt-", "team-fraud-rt-"}
+        assert task["Parameters"]["FunctionName"].endswith(":function:team-retraining-retention")
+        assert [c["Next"] for c in task["Catch"]] == ["RetentionFailed"]  # never NotifyFailure: the model is deployed
+        assert asl["States"]["NotifyDeployed"]["Next"] == "ApplyRetention"
+        assert asl["States"]["NotifyRetentionFailed"]["Next"] == "ReleaseLockBeforeDeployed"
+    sfn = _policy(two, 'module.iam["churn"].aws_iam_role_policy.state_machine[0]')
+    assert any(r.endswith(":function:team-retraining-retention") for st in sfn.values() for r in st["Resource"])
+
+
 def test_outputs_are_maps_by_model_and_rule_arns_known_at_plan(two):
     out = two.outputs
     assert out["state_machine_names"] == {"churn": "team-churn-retraining", "fraud": "team-fraud-retraining"}
@@ -191,6 +237,8 @@ def test_no_model_creates_nothing_but_the_lock_table(fx):
             "The sagemaker_role_arn must be an IAM role ARN",
         ),
         ({"create_lock_table": False}, "The lock_table_name must be set when create_lock_table is false"),
+        ({"retain_previous_models": -1}, "The retain_previous_models must be a whole number from 0 to 100"),
+        ({"retain_previous_models": 1.5}, "The retain_previous_models must be a whole number from 0 to 100"),
         (
             {"endpoint_wait_timeout_seconds": 86400, "endpoint_poll_seconds": 60},
             "The endpoint_wait_timeout_seconds must be at most 500 times endpoint_poll_seconds",
@@ -213,6 +261,8 @@ def test_own_roles_are_used_and_none_is_created(fx):
     plan = fx.plan(models={"churn": CHURN, "fraud": FRAUD}, **own)
     roles = {v["name"] for v in h.of_type(plan, "aws_iam_role").values()}
     assert roles == {"team-churn-rt-states", "team-fraud-rt-states", "team-churn-rt-schedule", "team-fraud-rt-schedule"}
+    # Every function runs as the given role, the retention function too.
     assert {v["role"] for v in h.of_type(plan, "aws_lambda_function").values()} == {own["lambda_role_arn"]}
+    assert not [a for a in h.of_type(plan, "aws_iam_role_policy") if "retention" in a]
     for name, asl in h.definitions(plan).items():
         assert asl["States"]["Train"]["Parameters"]["RoleArn"] == own["sagemaker_role_arn"], name

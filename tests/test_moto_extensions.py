@@ -346,6 +346,19 @@ def test_training_job_names_are_unique(sagemaker, bucket):
         sagemaker.create_training_job(**training_request(bucket, job["TrainingJobName"]))
 
 
+def test_list_models_honours_name_contains(sagemaker):
+    prefix = e2e.unique("listed")
+    for name in (f"{prefix}-a", f"{prefix}-b", f"other-{prefix}x"):
+        sagemaker.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    listed = {
+        m["ModelName"]
+        for p in sagemaker.get_paginator("list_models").paginate(NameContains=f"{prefix}-")
+        for m in p["Models"]
+    }
+    assert listed == {f"{prefix}-a", f"{prefix}-b"}
+    assert f"other-{prefix}x" in {m["ModelName"] for m in sagemaker.list_models(MaxResults=100)["Models"]}
+
+
 def test_registered_container_is_chosen_by_image(sagemaker, bucket):
     def broken(run):
         raise ValueError(f"boom in {run.image}")

@@ -48,10 +48,12 @@ def test_resource_counts(plan):
         "aws_ecr_lifecycle_policy": 1,
         "aws_sns_topic": 1,
         "aws_sns_topic_policy": 1,
-        "aws_iam_role": 4,  # the model's SageMaker and state machine roles, the functions' role, the schedule's
-        "aws_iam_role_policy": 5,  # and the functions' role's read policy for the model
-        "aws_lambda_function": 3,  # metrics, gate, fingerprint
-        "aws_cloudwatch_log_group": 4,
+        # the model's SageMaker and state machine roles, the functions' role, the retention function's, the schedule's
+        "aws_iam_role": 5,
+        # and the functions' role's read policy and the retention role's delete policy for the model
+        "aws_iam_role_policy": 7,
+        "aws_lambda_function": 4,  # metrics, gate, fingerprint, retention
+        "aws_cloudwatch_log_group": 5,
         "aws_sfn_state_machine": 1,
         "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
         "aws_cloudwatch_event_target": 2,
@@ -133,6 +135,7 @@ def test_deploy_path(asl):
         "DescribeEndpoint",
         "EndpointReady",
         "NotifyDeployed",
+        "ApplyRetention",
         "ReleaseLockBeforeDeployed",
         "Deployed",
     ]
@@ -269,6 +272,8 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
             assert targets == {"DeployDecision"} == {task["Next"]}, name
         elif name.startswith("ReleaseLockBefore"):  # a failed release still ends the run the way it was ending
             assert targets == {name.removeprefix("ReleaseLockBefore")}, name
+        elif name in ("ApplyRetention", "NotifyRetentionFailed"):  # the model is deployed: the run stays deployed
+            assert targets == {"RetentionFailed" if name == "ApplyRetention" else "ReleaseLockBeforeDeployed"}, name
         else:
             assert targets == ({"ReleaseLockBeforeFailed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
     assert asl["States"]["NotifyFailure"]["Next"] == "ReleaseLockBeforeFailed"
@@ -344,7 +349,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
     assert set(by_sid["InvokeFunctions"]["Resource"]) == {
         f"arn:aws:lambda:us-east-1:123456789012:function:churn-retraining-{f}{suffix}"
-        for f in ("metrics", "gate", "fingerprint")
+        for f in ("metrics", "gate", "fingerprint", "retention")
         for suffix in ("", ":*")
     }
     assert by_sid["Notify"]["Resource"] == ["arn:aws:sns:us-east-1:123456789012:churn-notifications"]
@@ -364,7 +369,7 @@ def test_sagemaker_and_lambda_policies_are_scoped(plan):
     assert set(sm["ReadData"]["Resource"]) == {f"{data}/data/train/*", f"{data}/data/validation/*", f"{data}/models/*"}
     assert sm["WriteOutputs"]["Resource"] == [f"{data}/models/*"]
     assert sm["PullImages"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/churn-rt-training"]
-    lam = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.lambda[0]")}
+    lam = {s["Sid"]: s for s in _policy(plan, "lambda_iam[0].aws_iam_role_policy.lambda[0]")}
     assert set(lam) == {"FunctionLogs", "Tracing"}  # the SageMaker reads are per model:
     read = {s["Sid"]: s for s in _policy(plan, 'aws_iam_role_policy.lambda_read["churn"]')}
     assert set(read["ReadSageMaker"]["Resource"]) == {
@@ -381,10 +386,14 @@ def test_sagemaker_and_lambda_policies_are_scoped(plan):
 
 def test_own_sagemaker_role_is_used_and_not_created(root):
     own = "arn:aws:iam::123456789012:role/team-sagemaker"
-    plan = root.plan(retraining_create_sagemaker_role=False, retraining_sagemaker_role_arn=own)
-    assert h.counts_by_type(plan)["aws_iam_role"] == 3
+    # (and retention keeping the serving config alone: the root passes retraining_retain_previous_models through)
+    plan = root.plan(
+        retraining_create_sagemaker_role=False, retraining_sagemaker_role_arn=own, retraining_retain_previous_models=0
+    )
+    assert h.counts_by_type(plan)["aws_iam_role"] == 4  # state machine, functions, retention, schedule
     asl = h.definitions(plan)[MACHINE]
     assert asl["States"]["Train"]["Parameters"]["RoleArn"] == own
+    assert asl["States"]["ApplyRetention"]["Parameters"]["Payload"]["retain_previous"] == 0
     by_sid = {s["Sid"]: s for s in _policy(plan, "aws_iam_role_policy.state_machine[0]")}
     assert by_sid["PassSageMakerRole"]["Resource"] == [own]
 
@@ -462,6 +471,8 @@ CHURN = 'models["churn"].'
             CHURN + "metric_threshold",
             "within the metric's range",
         ),
+        ({"retraining_retain_previous_models": -1}, "retraining_retain_previous_models", "whole number from 0 to 100"),
+        ({"retraining_retain_previous_models": 2.5}, "retraining_retain_previous_models", "whole number from 0 to 100"),
         ({"lambda_runtime": "python3.7"}, "lambda_runtime", "python3.8, python3.9"),
         ({"lambda_runtime": "python3.x"}, "lambda_runtime", "python3.14"),
     ],

@@ -36,7 +36,7 @@ module "iam" {
   sagemaker_deploys_models  = true
   endpoint_names            = [local.models[each.key].endpoint_name]
   glue_job_names            = local.models[each.key].glue_job_name == null ? [] : [local.models[each.key].glue_job_name]
-  lambda_function_arns      = values(local.function_arns)
+  lambda_function_arns      = concat(values(local.function_arns), [local.retention_function_arn])
   sns_topic_arns            = [var.notifications_topic_arn]
   lock_table_arns           = [local.lock_table_arn]
 }

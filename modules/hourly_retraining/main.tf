@@ -1,5 +1,6 @@
 # The hourly retraining workflow, once per model of var.models: schedule -> (Glue ETL) -> training (.sync) ->
-# metrics -> gate -> model -> endpoint config -> create or update the endpoint -> wait until InService.
+# metrics -> gate -> model -> endpoint config -> create or update the endpoint -> wait until InService -> delete the
+# superseded models and endpoint configs (retention.tf).
 # Every per-model resource is for_each over the model keys, so adding or removing a model touches only its own
 # resources; the metrics and gate functions (which get everything model-specific from their event) and their role
 # are shared by the models of one call.
@@ -226,6 +227,9 @@ locals {
     lock_table_name               = local.lock_table_name
     lock_key                      = m.endpoint_name
     lock_retry                    = module.conventions.lock_retry
+    retention_function_arn        = local.retention_function_arn
+    retention_name_prefix         = "${m.prefix}-rt-"
+    retain_previous_models        = var.retain_previous_models
   } }
   # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
   main_states = { for k, v in local.template_vars : k => jsondecode(templatefile("${path.module}/../../definitions/retraining.asl.json.tftpl", v)) }

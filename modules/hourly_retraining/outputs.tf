@@ -78,6 +78,26 @@ output "lambda_log_group_names" {
   value       = try(module.functions[0].log_group_names, {})
 }
 
+output "retention_function_name" {
+  description = "Name of the retention function (deletes superseded models and endpoint configs), or null when there is no model."
+  value       = length(local.models) > 0 ? local.retention_function.retention.function_name : null
+}
+
+output "retention_function_arn" {
+  description = "ARN of the retention function (known at plan), or null when there is no model."
+  value       = length(local.models) > 0 ? local.retention_function_arn : null
+}
+
+output "retention_log_group_name" {
+  description = "CloudWatch log group of the retention function, or null when there is no model."
+  value       = length(local.models) > 0 ? "/aws/lambda/${local.retention_function.retention.function_name}" : null
+}
+
+output "retention_role_arn" {
+  description = "ARN of the retention function's role (created, or lambda_role_arn), or null when there is no model."
+  value       = length(local.models) > 0 ? local.retention_role_arn : null
+}
+
 output "ecr_repository_arn" {
   description = "ARN of the created training image repository (known at plan), or null when create_ecr_repository is false."
   value       = var.create_ecr_repository ? "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.ecr_repository_name}" : null

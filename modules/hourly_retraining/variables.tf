@@ -180,6 +180,17 @@ variable "endpoint_poll_seconds" {
   }
 }
 
+variable "retain_previous_models" {
+  type        = number
+  description = "After each successful deployment, how many superseded endpoint configs of a model to keep (the newest, for rollback) besides the serving one; older ones, and the models no remaining config names, are deleted. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."
+  default     = 3
+
+  validation {
+    condition     = var.retain_previous_models >= 0 && var.retain_previous_models <= 100 && floor(var.retain_previous_models) == var.retain_previous_models
+    error_message = "The retain_previous_models must be a whole number from 0 to 100."
+  }
+}
+
 variable "create_sagemaker_role" {
   type        = bool
   description = "Create one SageMaker execution role per model, scoped to that model's images, channels and output path. false: every model's jobs and models run as sagemaker_role_arn."
@@ -222,7 +233,7 @@ variable "create_lambda_role" {
 
 variable "lambda_role_arn" {
   type        = string
-  description = "ARN of an existing role for the metrics and gate functions, used when create_lambda_role is false."
+  description = "ARN of an existing role for the metrics, gate and retention functions, used when create_lambda_role is false (the retention function needs sagemaker:ListModels and ListEndpointConfigs, and DescribeEndpoint, DescribeEndpointConfig, ListTags, DeleteEndpointConfig and DeleteModel on the models' names, see retention.tf)."
   default     = null
 
   validation {
