@@ -35,16 +35,26 @@ class MalformedEvent(RetrainingError):
     """The event does not have the documented shape."""
 
 
-def sagemaker_client() -> Any:
-    """The module-wide SageMaker client, created on first call."""
-    client = _CLIENTS.get("sagemaker")
+def _client(service: str) -> Any:
+    """The module-wide client of ``service``, created on first call."""
+    client = _CLIENTS.get(service)
     if client is None:
         import boto3  # deferred so that importing a handler stays cheap and side-effect free
         from botocore.config import Config
 
-        client = boto3.client("sagemaker", config=Config(retries={"mode": "standard"}))
-        _CLIENTS["sagemaker"] = client
+        client = boto3.client(service, config=Config(retries={"mode": "standard"}))
+        _CLIENTS[service] = client
     return client
+
+
+def sagemaker_client() -> Any:
+    """The module-wide SageMaker client, created on first call."""
+    return _client("sagemaker")
+
+
+def cloudwatch_client() -> Any:
+    """The module-wide CloudWatch client (custom metrics), created on first call."""
+    return _client("cloudwatch")
 
 
 def log_decision(action: str, **fields: Any) -> None:
