@@ -39,7 +39,11 @@ module "notifications" {
 
 locals {
   # Every workflow's CloudWatch alarms that notify the topic (ARNs built from names, known at plan).
-  alarm_arns = flatten(module.hourly_retraining[*].alarm_arns)
+  alarm_arns = concat(
+    flatten(module.hourly_retraining[*].alarm_arns),
+    flatten(module.batch_inference[*].alarm_arns),
+    flatten(module.approved_deployment[*].alarm_arns),
+  )
 }
 
 # What an operator needs to redrive a failed, aborted or timed-out execution (RedriveExecution is authorized on the

@@ -96,3 +96,61 @@ def test_switches_off_create_no_alarm_and_no_dashboard(fx):
     types = {a for a in h.resources(plan) if "aws_cloudwatch_metric_alarm" in a or "aws_cloudwatch_dashboard" in a}
     assert types == set()
     assert plan.outputs["alarm_arns"] == []
+
+
+def _kinds(plan):
+    return {
+        name: (a["namespace"], a["metric_name"], a["dimensions"], a["alarm_actions"], a["threshold"])
+        for name, a in _alarms(plan).items()
+    }
+
+
+def test_batch_inference_alarms_machine_and_dead_letter_queue(tf_fixture):
+    from tests.test_legacy_batch_inference_module_plan import model
+
+    fx = tf_fixture("legacy_batch_inference")
+    plan = fx.plan(models={"iris": model()}, schedule_expression="rate(1 hour)")
+    kinds = _kinds(plan)
+    account = json.dumps(plan.outputs["state_machine_arn"]).split(":")[4]
+    arn = f"arn:aws:states:us-east-1:{account}:stateMachine:solo-batch-inference"
+    (topic,) = next(iter(kinds.values()))[3]
+    assert topic.startswith("arn:aws:sns:")
+    assert {n: k[:3] for n, k in kinds.items()} == {
+        "solo-bi-batch-inference-failed": ("AWS/States", "ExecutionsFailed", {"StateMachineArn": arn}),
+        "solo-bi-batch-inference-timed-out": ("AWS/States", "ExecutionsTimedOut", {"StateMachineArn": arn}),
+        "solo-bi-batch-inference-aborted": ("AWS/States", "ExecutionsAborted", {"StateMachineArn": arn}),
+        "solo-bi-batch-inference-throttled": ("AWS/States", "ExecutionThrottled", {"StateMachineArn": arn}),
+        "solo-bi-schedule-dead-letters": (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "solo-bi-schedule-dlq"},
+        ),
+    }
+    assert all(k[3] == [topic] and k[4] == 0 for k in kinds.values())
+    boards = [v for a, v in h.resources(plan).items() if "aws_cloudwatch_dashboard" in a]
+    assert [b["dashboard_name"] for b in boards] == ["solo-bi"]
+    off = fx.plan(models={"iris": model()}, create_alarms="false", create_dashboard="false")
+    assert _alarms(off) == {} and off.outputs["alarm_arns"] == []
+    assert not [a for a in h.resources(off) if "aws_cloudwatch_dashboard" in a]
+
+
+def test_approved_deployment_alarms_machine_and_functions(tf_fixture):
+    fx = tf_fixture("approved_deployment_module")
+    plan = fx.plan()
+    kinds = _kinds(plan)
+    machines = {n for n, k in kinds.items() if k[0] == "AWS/States"}
+    assert machines == {f"churn-cd-approved-deployment-{k}" for k in ("failed", "timed-out", "aborted", "throttled")}
+    functions = {k[2]["FunctionName"] for k in kinds.values() if k[0] == "AWS/Lambda"}
+    assert {"churn-cd-input", "churn-cd-approval-request", "churn-cd-approval-responder"} <= functions
+    assert not [k for k in kinds.values() if k[0] == "AWS/SQS"]  # no schedule, no dead-letter queue
+    boards = [v for a, v in h.resources(plan).items() if "aws_cloudwatch_dashboard" in a]
+    widgets = json.loads(boards[0]["dashboard_body"])["widgets"]
+    metrics = [tuple(m) for w in widgets for m in w["properties"]["metrics"]]
+    assert (
+        "AWS/SageMaker",
+        "Invocation5XXErrors",
+        "EndpointName",
+        "churn-approved",
+        "VariantName",
+        "AllTraffic",
+    ) in metrics
