@@ -28,13 +28,11 @@ module "notifications" {
 
   # EventBridge rules publish here: every workflow submodule's alerts (execution_alerts.tf), each allowed only on
   # behalf of its rule.
-  publisher_service_principals = concat(
-    length(local.notification_rule_arns) > 0 ? ["events.amazonaws.com"] : [],
-    # CloudWatch alarms (modules/workflow_monitoring) publish here too, each on behalf of its alarm; the key policy
-    # of the created KMS key lets the same principals use the key.
-    length(local.alarm_arns) > 0 ? ["cloudwatch.amazonaws.com"] : [],
-  )
-  publisher_source_arns = concat(local.notification_rule_arns, local.alarm_arns)
+  publisher_service_principals = length(local.notification_rule_arns) > 0 ? ["events.amazonaws.com"] : []
+  publisher_source_arns        = local.notification_rule_arns
+
+  # CloudWatch alarms (modules/workflow_monitoring) publish here too, each on behalf of its alarm.
+  alarm_arns = local.alarm_arns
 }
 
 locals {
