@@ -22,6 +22,8 @@ module "approved_deployment" {
   log_retention_days      = var.log_retention_days
   lambda_runtime          = var.lambda_runtime
   create_execution_alerts = var.create_execution_alerts
+  create_alarms           = var.create_alarms
+  create_dashboard        = var.create_dashboards
   # The root's one lock table: retraining and approved deployment exclude each other on one endpoint.
   create_lock_table = false
   lock_table_name   = module.endpoint_lock[0].table_name

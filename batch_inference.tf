@@ -20,6 +20,8 @@ module "batch_inference" {
   kms_key_arn             = var.kms_key_arn
   log_retention_days      = var.log_retention_days
   create_execution_alerts = var.create_execution_alerts
+  create_alarms           = var.create_alarms
+  create_dashboard        = var.create_dashboards
 
   models                       = var.batch_inference_models
   max_concurrency              = var.batch_inference_max_concurrency

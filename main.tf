@@ -30,6 +30,18 @@ module "notifications" {
   # behalf of its rule.
   publisher_service_principals = length(local.notification_rule_arns) > 0 ? ["events.amazonaws.com"] : []
   publisher_source_arns        = local.notification_rule_arns
+
+  # CloudWatch alarms (modules/workflow_monitoring) publish here too, each on behalf of its alarm.
+  alarm_arns = local.alarm_arns
+}
+
+locals {
+  # Every workflow's CloudWatch alarms that notify the topic (ARNs built from names, known at plan).
+  alarm_arns = concat(
+    flatten(module.hourly_retraining[*].alarm_arns),
+    flatten(module.batch_inference[*].alarm_arns),
+    flatten(module.approved_deployment[*].alarm_arns),
+  )
 }
 
 # What an operator needs to redrive a failed, aborted or timed-out execution (RedriveExecution is authorized on the

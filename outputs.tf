@@ -301,3 +301,8 @@ output "redrive_policy_json" {
   description = "IAM policy document for the people or tools that redrive failed, aborted or timed-out executions of the created workflows (states:RedriveExecution on their executions); null when no workflow is created."
   value       = try(data.aws_iam_policy_document.redrive[0].json, null)
 }
+
+output "alarm_arns" {
+  description = "ARNs of every workflow's CloudWatch alarms that notify the topic."
+  value       = local.alarm_arns
+}

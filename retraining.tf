@@ -25,6 +25,8 @@ module "hourly_retraining" {
   log_retention_days      = var.log_retention_days
   lambda_runtime          = var.lambda_runtime
   create_execution_alerts = var.create_execution_alerts
+  create_alarms           = var.create_alarms
+  create_dashboard        = var.create_dashboards
 
   # One lock table for every workflow of this module that deploys to an endpoint (lock.tf).
   create_lock_table = false

@@ -773,3 +773,15 @@ variable "approved_deployment_inference_api_throttling_burst_limit" {
     error_message = "The approved_deployment_inference_api_throttling_burst_limit must be a whole number from 1 to 5000."
   }
 }
+
+variable "create_alarms" {
+  type        = bool
+  description = "Create the workflows' CloudWatch alarms (state machines' failed, timed-out, aborted and throttled executions, schedules' dead-letter queues, Lambda errors) to the notifications topic. Applies to every workflow that has them."
+  default     = true
+}
+
+variable "create_dashboards" {
+  type        = bool
+  description = "Create a CloudWatch dashboard per workflow. Applies to every workflow that has one."
+  default     = true
+}

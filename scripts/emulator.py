@@ -20,6 +20,7 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AW
 
 # Provider endpoint keys of hashicorp/aws 3.39 that the module's resources and data sources call.
 ENDPOINT_KEYS = (
+    "cloudwatch",
     "cloudwatchevents",
     "cloudwatchlogs",
     "ecr",

@@ -894,3 +894,20 @@ def test_skipping_unchanged_data_can_be_switched_off_or_notified(root, asl):
 def test_skip_switches_must_be_booleans(root, field):
     message = _message(root, **model(**{field: "sometimes"}))
     assert f'The models["churn"].{field} must be true or false.' in message, message
+
+
+def test_topic_lets_cloudwatch_alarms_publish_and_use_the_key(plan):
+    """Alarm actions (modules/workflow_monitoring): only on behalf of the workflows' alarms, in this account.
+
+    The key policy is known at plan; the topic policy (same principal and conditions, CloudWatchAlarmsPublish)
+    names the topic's ARN, known after apply."""
+    alarms = h.of_type(plan, "aws_cloudwatch_metric_alarm").values()
+    alarm_arns = [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{a['alarm_name']}" for a in alarms]
+    assert alarm_arns
+    for document, sid in [(h.one(plan, "aws_kms_key.this[0]")["policy"], "CloudWatchAlarmsEncryptForTheTopic")]:
+        by_sid = {st["Sid"]: st for st in h.statements(json.loads(document))}
+        st = by_sid[sid]
+        assert st["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert st["Condition"]["StringEquals"]["aws:SourceAccount"] in ("123456789012", ["123456789012"])
+        source = st["Condition"]["ArnLike"]["aws:SourceArn"]
+        assert sorted([source] if isinstance(source, str) else source) == sorted(alarm_arns)

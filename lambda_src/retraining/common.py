@@ -57,6 +57,11 @@ def s3_client() -> Any:
     return _client("s3")
 
 
+def cloudwatch_client() -> Any:
+    """The module-wide CloudWatch client (custom metrics), created on first call."""
+    return _client("cloudwatch")
+
+
 def log_decision(action: str, **fields: Any) -> None:
     """Log one decision as a single JSON line."""
     logger.info(json.dumps({"action": action, **fields}, sort_keys=True, default=str))

@@ -9,12 +9,15 @@ Event::
      "compare_with_champion": true | false,
      "endpoint_name": "my-endpoint",                  # required when compare_with_champion is true
      "invalid_metrics": ["..."],                      # optional: metrics.handler's "invalid_metrics"
-     "metric_min": 0, "metric_max": 1}                # optional: the metric's possible range; null = unbounded
+     "metric_min": 0, "metric_max": 1,                # optional: the metric's possible range; null = unbounded
+     "metrics_namespace": "my-prefix/Retraining",     # optional, with state_machine_name: publish the decision
+     "state_machine_name": "my-prefix-churn-retraining"}
 
 Result::
 
     {"deploy": bool, "reason": str, "metric_name": str, "metric_value": float,
-     "threshold": float, "goal": str, "champion_value": float | None, "champion_problem": str | None}
+     "threshold": float, "goal": str, "champion_value": float | None, "champion_problem": str | None,
+     "metrics_published": bool}
 
 The candidate must be strictly better than the threshold and, when comparing, strictly better than the
 champion: the metric recorded in the tags of the endpoint config the endpoint currently serves. Equality
@@ -29,6 +32,14 @@ outside the range) is no valid champion: otherwise one bad tag would block every
 The candidate is then judged on the threshold alone, ``champion_problem`` says why, and so does the reason,
 which the workflow's notification (deployed or rejected) carries.
 
+Custom metrics: when the event names a namespace and the state machine, each decision is published to
+CloudWatch (PutMetricData, dimension ``StateMachine``): ``GatedMetricValue`` (the candidate's value),
+``GateThreshold`` and ``GateDeploy`` (1 deploy, 0 skip), so that a dashboard graphs the metric against its
+threshold. Publishing never changes the decision: a PutMetricData failure is logged (outcome
+"metrics-not-published", with the error) and the decision is returned as made, ``metrics_published`` false.
+A failed publish must not fail a run whose decision is sound, nor be retried into a second decision; the
+log line and the missing data points (the dashboard shows the gap) say it happened.
+
 Errors (class name = Step Functions error name): MalformedEvent, MetricMissing, MetricNotNumeric,
 MetricOutOfRange; any other botocore error propagates unchanged.
 """
@@ -36,11 +47,13 @@ MetricOutOfRange; any other botocore error propagates unchanged.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal, NamedTuple, TypedDict
 
 from common import (
     MalformedEvent,
     RetrainingError,
+    cloudwatch_client,
     errors_logged,
     finite_float,
     is_sagemaker_name,
@@ -53,6 +66,14 @@ TAG_METRIC_NAME = "sfn-ml:metric-name"
 TAG_METRIC_VALUE = "sfn-ml:metric-value"
 
 GOALS = ("maximize", "minimize")
+
+# CloudWatch limits (PutMetricData): a namespace of 1-255 of these characters, not starting with "AWS/"; a
+# dimension value of 1-1024 characters.
+_NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#:]{1,255}")
+METRIC_VALUE = "GatedMetricValue"
+METRIC_THRESHOLD = "GateThreshold"
+METRIC_DEPLOY = "GateDeploy"
+DIMENSION = "StateMachine"
 
 
 class MetricMissing(RetrainingError):
@@ -88,6 +109,8 @@ class GateEvent(_GateEventRequired, total=False):
     invalid_metrics: list[str]
     metric_min: float | None
     metric_max: float | None
+    metrics_namespace: str
+    state_machine_name: str
 
 
 class GateResult(TypedDict):
@@ -99,6 +122,7 @@ class GateResult(TypedDict):
     goal: str
     champion_value: float | None
     champion_problem: str | None
+    metrics_published: bool
 
 
 class GateRequest(NamedTuple):
@@ -113,6 +137,8 @@ class GateRequest(NamedTuple):
     invalid_metrics: tuple[str, ...] = ()
     metric_min: float | None = None
     metric_max: float | None = None
+    metrics_namespace: str | None = None
+    state_machine_name: str | None = None
 
     def in_range(self, value: float) -> bool:
         return (self.metric_min is None or value >= self.metric_min) and (
@@ -163,6 +189,18 @@ def parse_event(event: object) -> GateRequest:
         raise MalformedEvent(f"metric_min ({low!r}) must be less than metric_max ({high!r})")
     if (low is not None and threshold < low) or (high is not None and threshold > high):
         raise MalformedEvent(f"threshold {threshold!r} is outside the metric's range [{low!r}, {high!r}]")
+    namespace, machine = event.get("metrics_namespace"), event.get("state_machine_name")
+    if (namespace is None) != (machine is None):
+        raise MalformedEvent("metrics_namespace and state_machine_name must be given together, or neither")
+    if namespace is not None and (
+        not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace) or namespace.startswith("AWS/")
+    ):
+        raise MalformedEvent(
+            "metrics_namespace must be 1-255 letters, digits or . - _ / # : not starting with 'AWS/', "
+            f"got {namespace!r}"
+        )
+    if machine is not None and (not isinstance(machine, str) or not 1 <= len(machine) <= 1024):
+        raise MalformedEvent(f"state_machine_name must be a string of 1-1024 characters, got {machine!r}")
     return GateRequest(
         metrics=metrics,
         metric_name=metric_name,
@@ -173,6 +211,8 @@ def parse_event(event: object) -> GateRequest:
         invalid_metrics=tuple(invalid_metrics),
         metric_min=low,
         metric_max=high,
+        metrics_namespace=namespace,
+        state_machine_name=machine,
     )
 
 
@@ -308,7 +348,50 @@ def evaluate(request: GateRequest, sagemaker: Any) -> GateResult:
         "goal": goal,
         "champion_value": champion,
         "champion_problem": champion_problem,
+        "metrics_published": False,
     }
+
+
+def publish_decision(cloudwatch: Any, namespace: str, state_machine_name: str, result: GateResult) -> None:
+    """Put the decision's metric value, threshold and outcome as custom metrics of the state machine."""
+    dimensions = [{"Name": DIMENSION, "Value": state_machine_name}]
+    cloudwatch.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {"MetricName": METRIC_VALUE, "Dimensions": dimensions, "Value": result["metric_value"], "Unit": "None"},
+            {"MetricName": METRIC_THRESHOLD, "Dimensions": dimensions, "Value": result["threshold"], "Unit": "None"},
+            {"MetricName": METRIC_DEPLOY, "Dimensions": dimensions, "Value": float(result["deploy"]), "Unit": "Count"},
+        ],
+    )
+
+
+def published(request: GateRequest, result: GateResult, cloudwatch: Any = None) -> GateResult:
+    """``result`` with ``metrics_published``: publish it if the request asks; a failure is logged, never raised.
+
+    The decision is never changed here: a skip stays a skip and a deploy a deploy.
+    """
+    if request.metrics_namespace is None or request.state_machine_name is None:
+        return result
+    try:
+        publish_decision(
+            cloudwatch if cloudwatch is not None else cloudwatch_client(),
+            request.metrics_namespace,
+            request.state_machine_name,
+            result,
+        )
+    except Exception as exc:  # any failure to publish leaves the decision as made
+        log_decision(
+            "gate",
+            outcome="metrics-not-published",
+            error=type(exc).__name__,
+            message=str(exc),
+            namespace=request.metrics_namespace,
+            state_machine_name=request.state_machine_name,
+        )
+        result["metrics_published"] = False
+        return result
+    result["metrics_published"] = True
+    return result
 
 
 def handler(event: GateEvent, context: object) -> GateResult:
@@ -316,5 +399,6 @@ def handler(event: GateEvent, context: object) -> GateResult:
         request = parse_event(event)
         # A client is needed (and created, on first use) only to look up the champion.
         result = evaluate(request, sagemaker_client() if request.compare_with_champion else None)
+    result = published(request, result)
     log_decision("gate", outcome="deploy" if result["deploy"] else "skip", **result)
     return result

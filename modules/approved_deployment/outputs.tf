@@ -160,3 +160,13 @@ output "execution_alert_rule_names" {
   description = "Names of the execution alert rules (empty when create_execution_alerts is false)."
   value       = values(module.execution_alerts.rule_names)
 }
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms that notify the topic (built from names, so known at plan): the topic policy's aws:SourceArn for cloudwatch.amazonaws.com."
+  value       = try(module.monitoring[0].alarm_arns, [])
+}
+
+output "dashboard_name" {
+  description = "Name of the workflow's CloudWatch dashboard, or null."
+  value       = try(module.monitoring[0].dashboard_name, null)
+}

@@ -518,3 +518,15 @@ variable "inference_api_throttling_burst_limit" {
     error_message = "The inference_api_throttling_burst_limit must be a whole number from 1 to 5000."
   }
 }
+
+variable "create_alarms" {
+  type        = bool
+  description = "Create CloudWatch alarms to the topic on the state machine (failed, timed-out, aborted, throttled executions), the schedule's dead-letter queue (where there is one) and the Lambda functions' errors (where there are any)."
+  default     = true
+}
+
+variable "create_dashboard" {
+  type        = bool
+  description = "Create the workflow's CloudWatch dashboard: executions and outcomes, durations and, where the workflow has an endpoint, its invocations and 5XX errors."
+  default     = true
+}

@@ -99,3 +99,30 @@ resource "aws_iam_role_policy" "lambda_read" {
 
   depends_on = [module.lambda_iam]
 }
+
+# The gate publishes its decisions as custom metrics. PutMetricData has no resource ARN: the cloudwatch:namespace
+# condition key limits it to this workflow's namespace.
+data "aws_iam_policy_document" "lambda_metrics" {
+  count = var.create_lambda_role && length(local.models) > 0 ? 1 : 0
+
+  statement {
+    sid       = "PutGateMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = [local.metrics_namespace]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_metrics" {
+  count = var.create_lambda_role && length(local.models) > 0 ? 1 : 0
+
+  name   = "put-gate-metrics"
+  role   = "${var.name_prefix}-rt-lambda"
+  policy = data.aws_iam_policy_document.lambda_metrics[0].json
+
+  depends_on = [module.lambda_iam]
+}

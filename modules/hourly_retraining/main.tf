@@ -27,6 +27,9 @@ locals {
   resource_prefix = lower(var.name_prefix)
   bucket_name     = var.artifact_bucket_name
   workflow_name   = "${var.name_prefix}-retraining"
+  # The gate's custom metrics (GatedMetricValue, GateThreshold, GateDeploy by StateMachine); its role may put
+  # metrics only in this namespace.
+  metrics_namespace = "${var.name_prefix}/Retraining"
 
   # An empty name only while check_lock_table refuses the plan (no "null in string template" cascade).
   lock_table_name = var.create_lock_table ? "${var.name_prefix}-rt-endpoint-locks" : var.lock_table_name == null ? "" : var.lock_table_name
@@ -230,6 +233,8 @@ locals {
     retention_function_arn        = local.retention_function_arn
     retention_name_prefix         = "${m.prefix}-rt-"
     retain_previous_models        = var.retain_previous_models
+    metrics_namespace             = local.metrics_namespace
+    state_machine_name            = m.state_machine
   } }
   # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
   main_states = { for k, v in local.template_vars : k => jsondecode(templatefile("${path.module}/../../definitions/retraining.asl.json.tftpl", v)) }
@@ -336,4 +341,28 @@ module "execution_alerts" {
     # string, and a message EventBridge cannot build is never delivered. The execution's history has them.
     input_template = "\"[${var.name_prefix}] Retraining of ${k}: execution <name> ended <status>, see its history: <execution>\""
   } }
+}
+
+# CloudWatch alarms per model's state machine and schedule dead-letter queue, on the shared functions' errors, and
+# the workflow's dashboard (modules/workflow_monitoring). The gate publishes to local.metrics_namespace.
+module "monitoring" {
+  source = "../workflow_monitoring"
+  count  = length(local.models) > 0 && (var.create_alarms || var.create_dashboard) ? 1 : 0
+
+  name_prefix                     = "${var.name_prefix}-rt"
+  topic_arn                       = var.notifications_topic_arn
+  account_id                      = local.account_id
+  region                          = local.region
+  partition                       = local.partition
+  tags                            = var.tags
+  create_state_machine_alarms     = var.create_alarms
+  create_lambda_alarms            = var.create_alarms
+  create_dead_letter_queue_alarms = var.create_alarms
+  create_dashboard                = var.create_dashboard
+  state_machines                  = local.state_machine_arns
+  state_machine_names             = { for k, m in local.models : k => m.state_machine }
+  lambda_function_names           = { for k, f in local.functions : k => f.function_name }
+  dead_letter_queue_names         = { for k in keys(local.models) : k => "${var.name_prefix}-${k}-rt-schedule-dlq" }
+  endpoint_names                  = { for k, m in local.models : k => m.endpoint_name }
+  gate_metrics_namespace          = local.metrics_namespace
 }

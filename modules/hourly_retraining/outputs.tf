@@ -124,3 +124,18 @@ output "execution_alert_rule_names" {
   description = "Names of the EventBridge rules that notify failed, timed-out and aborted executions, by model key."
   value       = var.create_execution_alerts ? { for k in keys(local.models) : k => "${var.name_prefix}-rt-${k}-executions" } : {}
 }
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms that notify the topic (built from names, so known at plan): the topic policy's aws:SourceArn for cloudwatch.amazonaws.com."
+  value       = try(module.monitoring[0].alarm_arns, [])
+}
+
+output "dashboard_name" {
+  description = "Name of the workflow's CloudWatch dashboard, or null."
+  value       = try(module.monitoring[0].dashboard_name, null)
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the gate's custom metrics (GatedMetricValue, GateThreshold, GateDeploy by StateMachine)."
+  value       = local.metrics_namespace
+}

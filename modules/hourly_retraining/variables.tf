@@ -247,3 +247,15 @@ variable "create_ecr_repository" {
   description = "Create an ECR repository `<name_prefix>-rt-training` (lower case; immutable tags, scan on push, lifecycle policy) to push training images to; the models still name their image in training_image_uri."
   default     = false
 }
+
+variable "create_alarms" {
+  type        = bool
+  description = "Create CloudWatch alarms to the topic on each model's state machine (failed, timed-out, aborted, throttled executions), its schedule's dead-letter queue and the functions' errors."
+  default     = true
+}
+
+variable "create_dashboard" {
+  type        = bool
+  description = "Create the CloudWatch dashboard \"<name_prefix>-rt\": executions and outcomes, durations, the gated metric against its threshold, endpoint invocations and 5XX errors."
+  default     = true
+}

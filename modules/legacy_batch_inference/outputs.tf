@@ -80,3 +80,13 @@ output "notification_rule_arns" {
   description = "ARNs of every EventBridge rule of this submodule that publishes to the topic (built from names, so known at plan): the topic policy's aws:SourceArn."
   value       = local.notification_rule_arns
 }
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms that notify the topic (built from names, so known at plan): the topic policy's aws:SourceArn for cloudwatch.amazonaws.com."
+  value       = try(module.monitoring[0].alarm_arns, [])
+}
+
+output "dashboard_name" {
+  description = "Name of the workflow's CloudWatch dashboard, or null."
+  value       = try(module.monitoring[0].dashboard_name, null)
+}

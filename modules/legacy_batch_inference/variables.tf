@@ -238,3 +238,15 @@ variable "sagemaker_role_arn" {
     error_message = "The sagemaker_role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
   }
 }
+
+variable "create_alarms" {
+  type        = bool
+  description = "Create CloudWatch alarms to the topic on the state machine (failed, timed-out, aborted, throttled executions), the schedule's dead-letter queue (where there is one) and the Lambda functions' errors (where there are any)."
+  default     = true
+}
+
+variable "create_dashboard" {
+  type        = bool
+  description = "Create the workflow's CloudWatch dashboard: executions and outcomes, durations and, where the workflow has an endpoint, its invocations and 5XX errors."
+  default     = true
+}

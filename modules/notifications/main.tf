@@ -36,6 +36,31 @@ data "aws_iam_policy_document" "kms" {
       }
     }
   }
+
+  # CloudWatch alarm actions to an encrypted topic need the key too (kms:Decrypt, kms:GenerateDataKey*), on behalf
+  # of the alarms only: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+  dynamic "statement" {
+    for_each = length(var.alarm_arns) > 0 ? [true] : []
+    content {
+      sid       = "CloudWatchAlarmsEncryptForTheTopic"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = ["*"]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudwatch.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = var.alarm_arns
+      }
+    }
+  }
 }
 
 resource "aws_sns_topic" "this" {
@@ -77,6 +102,29 @@ data "aws_iam_policy_document" "this" {
           variable = "aws:SourceArn"
           values   = var.publisher_source_arns
         }
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.alarm_arns) > 0 ? [true] : []
+    content {
+      sid       = "CloudWatchAlarmsPublish"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.this.arn]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudwatch.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = var.alarm_arns
       }
     }
   }

@@ -61,3 +61,9 @@ variable "tags" {
     error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
   }
 }
+
+variable "alarm_arns" {
+  type        = list(string)
+  description = "CloudWatch alarms allowed to publish (cloudwatch.amazonaws.com, aws:SourceArn of these alarms, this account); the created KMS key lets CloudWatch use it for them. Empty: no statement."
+  default     = []
+}

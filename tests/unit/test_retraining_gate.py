@@ -126,6 +126,7 @@ def test_handler_output_shape():
         "goal": "maximize",
         "champion_value": None,
         "champion_problem": None,
+        "metrics_published": False,
     }
     assert json.loads(json.dumps(result, allow_nan=False)) == result
 
@@ -178,6 +179,7 @@ def test_champion_output_shape(handler_stubber):
         "goal": "maximize",
         "champion_value": 0.91,
         "champion_problem": None,
+        "metrics_published": False,
     }
 
 
