@@ -45,7 +45,7 @@ def test_alarms_per_machine_queue_and_function(on):
             {"QueueName": f"team-{model}-rt-schedule-dlq"},
             "Maximum",
         )
-    for fn in ("metrics", "gate"):
+    for fn in ("metrics", "gate", "fingerprint", "retention"):
         expected[f"team-rt-{fn}-errors"] = ("AWS/Lambda", "Errors", {"FunctionName": f"team-retraining-{fn}"}, "Sum")
     assert set(alarms) == set(expected)
     for name, (namespace, metric, dimensions, stat) in expected.items():

@@ -343,7 +343,7 @@ module "execution_alerts" {
   } }
 }
 
-# CloudWatch alarms per model's state machine and schedule dead-letter queue, on the shared functions' errors, and
+# CloudWatch alarms per model's state machine and schedule dead-letter queue, on the functions' errors (retention's too), and
 # the workflow's dashboard (modules/workflow_monitoring). The gate publishes to local.metrics_namespace.
 module "monitoring" {
   source = "../workflow_monitoring"
@@ -361,7 +361,7 @@ module "monitoring" {
   create_dashboard                = var.create_dashboard
   state_machines                  = local.state_machine_arns
   state_machine_names             = { for k, m in local.models : k => m.state_machine }
-  lambda_function_names           = { for k, f in local.functions : k => f.function_name }
+  lambda_function_names           = merge({ for k, f in local.functions : k => f.function_name }, { retention = local.retention_function.retention.function_name })
   dead_letter_queue_names         = { for k in keys(local.models) : k => "${var.name_prefix}-${k}-rt-schedule-dlq" }
   endpoint_names                  = { for k, m in local.models : k => m.endpoint_name }
   gate_metrics_namespace          = local.metrics_namespace
