@@ -271,6 +271,7 @@ def _kms_key(params: dict, region: str, account: str) -> list[Need]:
 # S3: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
 #   (HeadObject is authorized as s3:GetObject, ListObjects/ListObjectsV2 as s3:ListBucket on the bucket)
 # KMS: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+# CloudWatch: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
 _Resolver = Callable[[dict, str, str], list[Need]]
 _REQUESTS: dict[tuple[str, str], tuple[str | None, _Resolver]] = {}
 for _job, _kind in (
@@ -320,6 +321,12 @@ _REQUESTS.update(
         ("glue", "GetJobRun"): (None, _glue_job),
         ("glue", "GetJobRuns"): (None, _glue_job),
         ("glue", "BatchStopJobRun"): (None, _glue_job),
+        # PutMetricData has no resource type; its namespace is the condition key cloudwatch:namespace
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+        ("cloudwatch", "PutMetricData"): (
+            "cloudwatch:PutMetricData",
+            lambda p, r, a: [Need("", "*", {"cloudwatch:namespace": str(p.get("Namespace", ""))})],
+        ),
     }
 )
 

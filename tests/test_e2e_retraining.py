@@ -75,6 +75,7 @@ class Mailbox:
 class Workflow:
     def __init__(self, emulator: Any, outputs: dict[str, Any], mailbox: Mailbox) -> None:
         self.outputs = outputs
+        self.emulator = emulator
         self.sfn = emulator.client("stepfunctions")
         self.sagemaker = emulator.client("sagemaker")
         self.s3 = emulator.client("s3")
@@ -238,6 +239,10 @@ def test_handlers_ran_their_real_code(workflow, first_hour):
     events = workflow.logs.filter_log_events(logGroupName=f"/aws/lambda/{NAME_PREFIX}-retraining-gate")["events"]
     decisions = [json.loads(e["message"].split("\t")[-1]) for e in events if '"action": "gate"' in e["message"]]
     assert any(d["outcome"] == "deploy" and d["metric_name"] == "validation:accuracy" for d in decisions)
+    # The gate published its metric, as its role allows (the emulator evaluates cloudwatch:namespace).
+    assert not [e for e in events if "metrics-not-published" in e["message"]]
+    metrics = workflow.emulator.client("cloudwatch").list_metrics(Namespace=f"{NAME_PREFIX}/Retraining")["Metrics"]
+    assert {"GatedMetricValue", "GateThreshold", "GateDeploy"} <= {m["MetricName"] for m in metrics}
 
 
 @pytest.mark.parametrize(

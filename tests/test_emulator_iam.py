@@ -157,6 +157,30 @@ def test_request_table():
     )
 
 
+def test_put_metric_data_is_checked_with_its_namespace(clients):
+    """PutMetricData takes no resource: a policy limits it by cloudwatch:namespace, as the gate's role does."""
+    (need,) = moto_iam.needs_of("cloudwatch", "PutMetricData", {"Namespace": "team/Retraining"}, REGION, ACCOUNT)
+    assert (need.action, need.resource, need.context) == (
+        "cloudwatch:PutMetricData",
+        "*",
+        {"cloudwatch:namespace": "team/Retraining"},
+    )
+    role = make_role(
+        clients,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": "team/Retraining"}},
+            }
+        ],
+        service="lambda.amazonaws.com",
+    )
+    assert moto_iam.is_allowed(role, need.action, need.resource, need.context)
+    assert not moto_iam.is_allowed(role, need.action, need.resource, {"cloudwatch:namespace": "other/Namespace"})
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The Step Functions executor calls as the state machine's role
 # ---------------------------------------------------------------------------------------------------------------------
