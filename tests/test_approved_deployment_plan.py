@@ -80,6 +80,9 @@ def test_resource_counts(plan):
         "aws_lambda_function": 4,  # input, approval request, approval responder, inference
         "aws_cloudwatch_log_group": 7,  # 4 functions, state machine, API access log, CodeBuild
         "aws_sfn_state_machine": 1,
+        # the machine's failed/timed-out/aborted/throttled and the 4 functions' errors; one dashboard
+        "aws_cloudwatch_metric_alarm": 8,
+        "aws_cloudwatch_dashboard": 1,
         "aws_dynamodb_table": 2,  # approval records, endpoint locks (the deployed build)
         "aws_secretsmanager_secret": 1,
         "aws_apigatewayv2_api": 1,

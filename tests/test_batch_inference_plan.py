@@ -118,6 +118,8 @@ def test_one_model(plan1):
         "aws_ecr_repository": 1,
         "aws_ecr_lifecycle_policy": 1,
         "aws_sfn_state_machine": 1,
+        "aws_cloudwatch_metric_alarm": 5,  # the machine's failed/timed-out/aborted/throttled, the schedule's DLQ
+        "aws_cloudwatch_dashboard": 1,
         "aws_cloudwatch_log_group": 1,
         "aws_cloudwatch_event_rule": 3,
         "aws_cloudwatch_event_target": 3,

@@ -50,11 +50,15 @@ def test_resource_counts(plan):
         "aws_sns_topic_policy": 1,
         # the model's SageMaker and state machine roles, the functions' role, the retention function's, the schedule's
         "aws_iam_role": 5,
-        # and the functions' role's read policy and the retention role's delete policy for the model
-        "aws_iam_role_policy": 7,
+        # and the functions' role's read policy and the retention role's delete policy for the model, and the gate's
+        # put-metrics policy
+        "aws_iam_role_policy": 8,
         "aws_lambda_function": 4,  # metrics, gate, fingerprint, retention
         "aws_cloudwatch_log_group": 5,
         "aws_sfn_state_machine": 1,
+        # the machine's failed/timed-out/aborted/throttled, the schedule's DLQ, the 4 functions' errors; a dashboard
+        "aws_cloudwatch_metric_alarm": 9,
+        "aws_cloudwatch_dashboard": 1,
         "aws_cloudwatch_event_rule": 2,  # the schedule and the execution alerts
         "aws_cloudwatch_event_target": 2,
         "aws_sqs_queue": 1,
