@@ -45,7 +45,7 @@ from typing import Any
 
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
-from scripts import emulator, http_api, local_containers, render_graph
+from scripts import day_in_the_life, emulator, http_api, local_containers, render_graph
 from scripts import moto_extensions as mx
 from scripts.mailbox import Mailbox
 from scripts.tfworkspace import REPO, TERRAFORM, copy_module, terraform_env
@@ -561,6 +561,21 @@ def run_approved_deployment(ctx: Context, outputs: dict[str, Any], mailbox: Mail
     return [run]
 
 
+def run_retraining_day(ctx: Context, outputs: dict[str, Any], mailbox: Mailbox) -> list[Run]:
+    """``--day``: 24 hourly runs with the faults a year brings, rules checked after each (day_in_the_life.py)."""
+    prefix = EXAMPLES["retraining"].name_prefix
+    ctx.say("  24 hours, time compressed; after each: the best deployed model serves, nothing is created or deployed")
+    ctx.say("  for a rejected candidate, each failure is notified once, nothing is left running.")
+    day = day_in_the_life.Day(
+        ctx.emu, outputs, lock_table=f"{prefix}-endpoint-locks", say=ctx.say, queue_name="demo-day"
+    )
+    try:
+        day.run()
+    except day_in_the_life.DayError as exc:
+        raise DemoError(f"day in the life: {exc}") from exc
+    return []
+
+
 RUNNERS: dict[str, Callable[[Context, dict[str, Any], Mailbox], list[Run]]] = {
     "retraining": run_retraining,
     "legacy_batch_inference": run_batch_inference,
@@ -694,6 +709,7 @@ def run_demo(
     poll: float = 1.0,
     keep: bool = False,
     on_runs: Callable[[list[Run]], None] | None = None,
+    runners: dict[str, Callable[[Context, dict[str, Any], Mailbox], list[Run]]] | None = None,
 ) -> tuple[list[Run], Timings]:
     """Start the emulator, apply the examples, run ``workflows``, tear everything down: (the runs, timings)."""
     os.environ.update(terraform_env())  # once, before the threads: python-terraform passes os.environ on
@@ -725,7 +741,7 @@ def run_demo(
                 say.step(f"{EXAMPLES[key].title}: state machine {outputs[key]['state_machine_arn'].rsplit(':', 1)[1]}")
                 mailbox = Mailbox(emu.client("sqs"), emu.client("sns"), _topics(outputs[key]), f"demo-{key}")
                 mailboxes.append(mailbox)
-                runs += RUNNERS[key](ctx, outputs[key], mailbox)
+                runs += {**RUNNERS, **(runners or {})}[key](ctx, outputs[key], mailbox)
             if on_runs is not None:
                 on_runs(runs)
             if keep:
@@ -783,6 +799,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between two looks at a running execution")
     parser.add_argument("--keep", action="store_true", help="wait for Enter before tearing down")
+    parser.add_argument(
+        "--day",
+        action="store_true",
+        help="a day in the life: only the retraining example, 24 hourly runs with the faults a year brings (a better, "
+        "worse and equal candidate, a missing metric, failed jobs, throttling, a rolled-back update, an endpoint in "
+        "UpdateRollbackFailed, overlapping and duplicate starts, a timeout), the rules checked after every hour",
+    )
     args = parser.parse_args(argv)
     say = Console()
 
@@ -792,10 +815,18 @@ def main(argv: list[str] | None = None) -> int:
         pictures.extend(write_pictures(runs, args.out, args.pictures))
 
     try:
-        runs, timings = run_demo(args.only, say=say, poll=args.poll, keep=args.keep, on_runs=draw)
+        if args.day:
+            runs, timings = run_demo(
+                ["retraining"], say=say, poll=args.poll, keep=args.keep, runners={"retraining": run_retraining_day}
+            )
+        else:
+            runs, timings = run_demo(args.only, say=say, poll=args.poll, keep=args.keep, on_runs=draw)
     except DemoError as exc:
         print(f"\ndemo: FAILED: {exc}", file=sys.stderr)
         return 1
+    if args.day:
+        say(f"\ndemo --day: done in {timings.total:.0f} s; every rule held after every hour; nothing is left.")
+        return 0
     say.step("Summary")
     say(summary(runs))
     say(f"\n  pictures (the path each execution took, highlighted), histories and definitions in {shown(args.out)}/:")

@@ -21,6 +21,13 @@ execution_start_time       ``ExecutionWorker._get_evaluation_environment``: ``$$
                            string, as in AWS ("Accessing the Context object", Step Functions Developer Guide:
                            ``"StartTime": "2019-03-26T20:14:13.192Z"``); moto puts a datetime there, which a Task
                            cannot send (e.g. a DynamoDB attribute value fails with "not JSON serializable").
+execution_timeout_now      ``time_out_execution(arn)``: the execution's ``TimeoutSeconds`` elapses now (time
+                           compression: the retraining workflow's timeout is hours). It does what moto's
+                           ``Program.eval`` does when its timer fires (``env.set_timed_out()``): the execution
+                           ends ``TIMED_OUT`` with an ``ExecutionTimedOut`` event, as AWS ends an execution that
+                           runs past its ``TimeoutSeconds`` ("Amazon States Language: TimeoutSeconds", Step
+                           Functions Developer Guide: the execution fails with a States.Timeout error); a Task
+                           waiting for a ``.sync`` job stops waiting.
 =========================  ==================================================================================
 
 The lag defaults to ``DEFAULT_LIST_EXECUTIONS_LAG_SECONDS`` (1 s): long enough that an execution never sees
@@ -140,6 +147,21 @@ def _hook_execution_start_time(patch: Callable[[Any, str, Any], Any]) -> None:
         return env
 
     patch(ExecutionWorker, "_get_evaluation_environment", _get_evaluation_environment)
+
+
+def time_out_execution(execution_arn: str) -> None:
+    """End the RUNNING execution ``execution_arn`` as its TimeoutSeconds would (see execution_timeout_now)."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    parts = execution_arn.split(":")
+    if len(parts) < 8 or parts[5] != "execution":
+        raise ValueError(f"not an execution ARN: {execution_arn!r}")
+    region, account = parts[3], parts[4]
+    execution = stepfunctions_parser_backends[account][region].describe_execution(execution_arn)
+    worker = getattr(execution, "exec_worker", None)
+    if execution.status != "RUNNING" or worker is None or worker.env is None:
+        raise ValueError(f"execution {execution_arn} is {execution.status}, not RUNNING")
+    worker.env.set_timed_out()
 
 
 def start_together(sfn: Any, state_machine_arn: str, inputs: list[str]) -> list[str]:

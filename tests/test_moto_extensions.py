@@ -885,3 +885,26 @@ def test_uninstall_restores_a_staticmethod_as_a_staticmethod():
     mx._undo(state)
     assert isinstance(vars(Owner)["name"], staticmethod)
     assert Owner().name(2) == 2
+
+
+def test_time_out_execution_ends_it_timed_out_as_its_timeout_would(sfn):
+    """moto_timing.time_out_execution: the TimeoutSeconds of a running execution elapses now (time compression)."""
+    definition = {
+        "TimeoutSeconds": 7200,
+        "StartAt": "Hold",
+        "States": {"Hold": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+    }
+    machine = e2e.state_machine(sfn, definition)
+    arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    deadline = time.monotonic() + 10
+    while "Hold" not in e2e.wait_states(sfn, arn) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    moto_timing.time_out_execution(arn)
+    run = e2e.wait(sfn, arn, timeout=10)
+
+    assert run.status == "TIMED_OUT"
+    assert run.events[-1]["type"] == "ExecutionTimedOut"
+    assert "Done" not in run.states_entered()
+    with pytest.raises(ValueError, match="not RUNNING"):  # only a running execution can time out
+        moto_timing.time_out_execution(arn)

@@ -279,10 +279,19 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
         elif name in ("ApplyRetention", "NotifyRetentionFailed"):  # the model is deployed: the run stays deployed
             assert targets == {"RetentionFailed" if name == "ApplyRetention" else "ReleaseLockBeforeDeployed"}, name
         else:
-            assert targets == ({"ReleaseLockBeforeFailed"} if name == "NotifyFailure" else {"NotifyFailure"}), name
+            # A notice that cannot be published ends the run under another error name, which the execution alert
+            # rule notifies (a failure is notified exactly once, and never not at all).
+            assert targets == (
+                {"ReleaseLockBeforeFailedUnnotified"} if name == "NotifyFailure" else {"NotifyFailure"}
+            ), name
     assert asl["States"]["NotifyFailure"]["Next"] == "ReleaseLockBeforeFailed"
     assert asl["States"]["ReleaseLockBeforeFailed"]["Next"] == "Failed"
-    assert asl["States"]["Failed"]["Type"] == "Fail"
+    assert asl["States"]["ReleaseLockBeforeFailedUnnotified"]["Next"] == "FailedUnnotified"
+    assert asl["States"]["Failed"]["Type"] == asl["States"]["FailedUnnotified"]["Type"] == "Fail"
+    assert (asl["States"]["Failed"]["Error"], asl["States"]["FailedUnnotified"]["Error"]) == (
+        "RetrainingFailed",
+        "RetrainingFailedUnnotified",
+    )
 
 
 def test_notifications_cover_success_rejection_and_failure(asl):
@@ -786,14 +795,33 @@ def test_metric_range_defaults_by_well_known_name(root, tf_vars, expected):
 def test_failed_timed_out_and_aborted_executions_are_notified(plan):
     rule = h.one(plan, 'aws_cloudwatch_event_rule.this["churn-executions"]')
     assert rule["name"] == "churn-rt-churn-executions"
-    assert json.loads(rule["event_pattern"]) == {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {
-            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
-            "stateMachineArn": ["arn:aws:states:us-east-1:123456789012:stateMachine:churn-churn-retraining"],
-        },
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:churn-churn-retraining"
+    pattern = rule["event_pattern"]
+    alerted = {
+        (status, error): h.pattern_matches(pattern, h.execution_event(machine, status, error))
+        for status, error in [
+            ("TIMED_OUT", None),
+            ("ABORTED", None),
+            ("FAILED", "States.Runtime"),  # outside any Catch
+            ("FAILED", "RetrainingFailedUnnotified"),  # caught, but its notice could not be published
+            ("FAILED", "absent"),  # an event without the error field: notified (a duplicate, never silence)
+            ("FAILED", "RetrainingFailed"),  # caught and notified by the workflow itself: not twice
+            ("SUCCEEDED", None),
+            ("RUNNING", None),
+        ]
     }
+    assert alerted == {
+        ("TIMED_OUT", None): True,
+        ("ABORTED", None): True,
+        ("FAILED", "States.Runtime"): True,
+        ("FAILED", "RetrainingFailedUnnotified"): True,
+        ("FAILED", "absent"): True,
+        ("FAILED", "RetrainingFailed"): False,
+        ("SUCCEEDED", None): False,
+        ("RUNNING", None): False,
+    }
+    other = machine.replace("churn-churn-retraining", "churn-other-retraining")
+    assert not h.pattern_matches(pattern, h.execution_event(other, "TIMED_OUT", None))
     target = h.one(plan, 'aws_cloudwatch_event_target.this["churn-executions"]')
     assert target["arn"] == "arn:aws:sns:us-east-1:123456789012:churn-notifications"
     (transformer,) = target["input_transformer"]

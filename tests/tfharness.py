@@ -175,3 +175,23 @@ def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
 
 def clean(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def execution_event(state_machine_arn: str, status: str, error: Any = "absent") -> dict[str, Any]:
+    """A "Step Functions Execution Status Change" event as EventBridge receives it (error "absent": no such field)."""
+    detail: dict[str, Any] = {
+        "executionArn": state_machine_arn.replace(":stateMachine:", ":execution:") + ":run-1",
+        "stateMachineArn": state_machine_arn,
+        "name": "run-1",
+        "status": status,
+    }
+    if error != "absent":
+        detail["error"] = error
+    return {"source": "aws.states", "detail-type": "Step Functions Execution Status Change", "detail": detail}
+
+
+def pattern_matches(event_pattern: str, event: dict[str, Any]) -> bool:
+    """Whether an EventBridge event pattern matches the event, by moto's implementation of the pattern rules."""
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(event_pattern).matches_event(event)

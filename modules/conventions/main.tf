@@ -3,6 +3,24 @@
 # `module "conventions" { source = "../conventions" }` and reads its outputs, so the workflows cannot drift apart.
 
 locals {
+  # The execution alert rules (EventBridge, "Step Functions Execution Status Change") notify an execution that timed
+  # out, was aborted, or failed without notifying: the Fail states a workflow reaches after its own notice was
+  # published carry these error names, which the rule leaves out, so that every failure is notified exactly once.
+  # The event's detail carries the execution's error, as DescribeExecution does ("Step Functions events in
+  # EventBridge"); an event without one (exists: false) or with a null one is still notified: a duplicate, never
+  # silence. Each workflow's Fail state after a notice that could not be published has another name (...Unnotified).
+  notified_errors = {
+    rt = ["RetrainingFailed"]
+    ad = ["ApprovedDeploymentFailed", "ApprovalRejected", "ApprovalExpired"]
+    bi = ["BatchInferenceFailed", "ModelsFailed", "ModelFailed"]
+  }
+  execution_alert_status_patterns = { for k, errors in local.notified_errors : k => [
+    { status = ["TIMED_OUT", "ABORTED"] },
+    { status = ["FAILED"], error = [{ "anything-but" = errors }] },
+    { status = ["FAILED"], error = [{ exists = false }] },
+    { status = ["FAILED"], error = [null] },
+  ] }
+
   # A fresh SageMaker name on every task attempt (also on a redriven or retried one), of a fixed shape per workflow:
   # "<prefix>-rt-<32 hex digits>" (retraining) and "<prefix>-ad-<32 hex digits>" (approved deployment), at most
   # 26 + 4 + 32 = 62 characters. Every workflow's suffix has the same length (36), so the IAM patterns

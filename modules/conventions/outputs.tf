@@ -47,3 +47,8 @@ output "builtin_algorithm_repositories" {
   description = "Repository names of the first-generation built-in algorithms that report metrics without definitions."
   value       = local.builtin_algorithm_repositories
 }
+
+output "execution_alert_status_patterns" {
+  description = "By workflow marker (`rt`, `ad`, `bi`): the `$or` branches of an execution alert rule's detail: timed out, aborted, or failed with an error other than the workflow's notified ones (or none)."
+  value       = local.execution_alert_status_patterns
+}

@@ -328,8 +328,8 @@ module "execution_alerts" {
       source        = ["aws.states"]
       "detail-type" = ["Step Functions Execution Status Change"]
       detail = {
-        status          = ["FAILED", "TIMED_OUT", "ABORTED"]
         stateMachineArn = [local.state_machine_arns[k]]
+        "$or"           = module.conventions.execution_alert_status_patterns["rt"]
       }
     }
     input_paths = {
