@@ -54,9 +54,17 @@ def test_execution_alerts_cover_the_machine(plan):
     """The submodule's own rule (modules/event_alerts); the apply tests check that the topic lets it publish."""
     rule = h.one(plan, 'module.execution_alerts.aws_cloudwatch_event_rule.this["execution-alerts"]')
     assert rule["name"] == "churn-ad-execution-alerts"
-    pattern = json.loads(rule["event_pattern"])
-    assert pattern["detail"]["stateMachineArn"] == [f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"]
-    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"
+
+    def alerted(status: str, error: object = None, arn: str = machine) -> bool:
+        return h.pattern_matches(rule["event_pattern"], h.execution_event(arn, status, error))
+
+    assert alerted("TIMED_OUT") and alerted("ABORTED") and alerted("FAILED", "States.Runtime")
+    assert alerted("FAILED", "ApprovedDeploymentUnnotified") and alerted("FAILED", "absent")
+    # Outcomes the workflow notified itself are not notified twice.
+    for notified in ("ApprovedDeploymentFailed", "ApprovalRejected", "ApprovalExpired"):
+        assert not alerted("FAILED", notified), notified
+    assert not alerted("SUCCEEDED") and not alerted("TIMED_OUT", arn=machine + "-other")
 
 
 def test_resource_counts(plan):
@@ -336,7 +344,9 @@ def test_endpoint_config_records_commit_and_approver(asl):
 def test_every_task_retries_transient_errors_and_is_caught(asl):
     tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
     assert len(tasks) >= 12
-    terminal = {"NotifyFailure": "Failed", "NotifyRejected": "ApprovalRejected", "NotifyExpired": "ApprovalExpired"}
+    # A notice that cannot be published ends under the one error name the execution alert rule notifies.
+    terminal = {"NotifyFailure": "FailedUnnotified", "NotifyRejected": "FailedUnnotified"}
+    terminal["NotifyExpired"] = "FailedUnnotified"
     sagemaker = ec.sagemaker_tasks(asl)  # retried through their transient-cause loops (above)
     for name, task in tasks.items():
         assert ("Retry" in task) != (name in sagemaker), name
@@ -346,6 +356,9 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
             assert not set(r["ErrorEquals"]) & ec.NEVER_PRODUCED, name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == {terminal.get(name, "NotifyFailure")}, name
+    nexts = {"NotifyFailure": "Failed", "NotifyRejected": "ApprovalRejected", "NotifyExpired": "ApprovalExpired"}
+    assert {n: asl["States"][n]["Next"] for n in nexts} == nexts
+    assert asl["States"]["FailedUnnotified"]["Error"] == "ApprovedDeploymentUnnotified"
     notify = {n for n in asl["States"] if n.startswith("Notify")}
     topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:churn-notifications"
     assert {asl["States"][n]["Parameters"]["TopicArn"] for n in notify} == {topic}

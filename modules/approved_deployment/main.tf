@@ -1040,8 +1040,9 @@ locals {
         source        = ["aws.states"]
         "detail-type" = ["Step Functions Execution Status Change"]
         detail = {
-          status          = ["FAILED", "TIMED_OUT", "ABORTED"]
           stateMachineArn = [local.cd_state_machine_arn]
+          # Leaves out the error names of runs that notified their outcome themselves (modules/conventions).
+          "$or" = module.conventions.execution_alert_status_patterns["ad"]
         }
       }
       input_paths = {
