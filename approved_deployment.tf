@@ -26,7 +26,9 @@ module "approved_deployment" {
   create_dashboard        = var.create_dashboards
   # The root's one lock table: retraining and approved deployment exclude each other on one endpoint.
   create_lock_table = false
-  lock_table_name   = module.endpoint_lock[0].table_name
+  # The retraining takes the same endpoint locks: the role may describe its executions (the holder).
+  lock_peer_state_machine_names = local.create_retraining ? values(module.hourly_retraining[0].state_machine_names) : []
+  lock_table_name               = module.endpoint_lock[0].table_name
 
   endpoint_name                        = var.approved_deployment_endpoint_name
   approval_timeout_seconds             = var.approved_deployment_approval_timeout_seconds

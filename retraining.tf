@@ -31,6 +31,8 @@ module "hourly_retraining" {
   # One lock table for every workflow of this module that deploys to an endpoint (lock.tf).
   create_lock_table = false
   lock_table_name   = local.lock_table_name
+  # The approved deployment takes the same endpoint locks: the roles may describe its executions (the holder).
+  lock_peer_state_machine_names = local.create_approved_deployment ? [module.approved_deployment[0].state_machine_name] : []
 
   models                        = var.retraining_models
   create_ecr_repository         = var.retraining_create_ecr_repository

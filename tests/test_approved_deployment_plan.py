@@ -197,6 +197,7 @@ def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
         "ScoreTestSet",
         "RequestApproval",
         "RecordDeployment",
+        "AcquireEndpointLock",  # the endpoint's lock, shared with the retraining of the same endpoint
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "CanUpdateEndpoint",
@@ -206,6 +207,7 @@ def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
         "DescribeEndpoint",
         "EndpointReady",
         "NotifyDeployed",
+        "ReleaseLockBeforeDeployed",
         "Deployed",
     ]
     # nothing is deployed before the approval
@@ -345,8 +347,10 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
     tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
     assert len(tasks) >= 12
     # A notice that cannot be published ends under the one error name the execution alert rule notifies.
-    terminal = {"NotifyFailure": "FailedUnnotified", "NotifyRejected": "FailedUnnotified"}
+    terminal = {"NotifyFailure": "ReleaseLockBeforeFailedUnnotified", "NotifyRejected": "FailedUnnotified"}
     terminal["NotifyExpired"] = "FailedUnnotified"
+    # A failed release still ends the run the way it was ending.
+    terminal |= {f"ReleaseLockBefore{end}": end for end in ("Deployed", "Failed", "FailedUnnotified")}
     sagemaker = ec.sagemaker_tasks(asl)  # retried through their transient-cause loops (above)
     for name, task in tasks.items():
         assert ("Retry" in task) != (name in sagemaker), name
@@ -356,9 +360,34 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
             assert not set(r["ErrorEquals"]) & ec.NEVER_PRODUCED, name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == {terminal.get(name, "NotifyFailure")}, name
-    nexts = {"NotifyFailure": "Failed", "NotifyRejected": "ApprovalRejected", "NotifyExpired": "ApprovalExpired"}
+    nexts = {"NotifyFailure": "ReleaseLockBeforeFailed", "NotifyRejected": "ApprovalRejected"}
+    nexts |= {"NotifyExpired": "ApprovalExpired", "NotifyDeployed": "ReleaseLockBeforeDeployed"}
     assert {n: asl["States"][n]["Next"] for n in nexts} == nexts
     assert asl["States"]["FailedUnnotified"]["Error"] == "ApprovedDeploymentUnnotified"
+
+
+def test_the_deployment_takes_the_endpoint_lock_the_retraining_takes(asl):
+    """The same item (key: the endpoint name) in the lock table, taken after the approval, waited for while a running
+    execution holds it (bounded), taken over from one that ended, released on every end path after it."""
+    states = asl["States"]
+    acquire = states["AcquireEndpointLock"]["Parameters"]
+    assert acquire["Item"]["lock_key"] == {"S": "churn-approved"}
+    assert acquire["ConditionExpression"] == "attribute_not_exists(lock_key) OR holder = :self"
+    assert states["RecordDeployment"]["Next"] == "AcquireEndpointLock"
+    assert states["AcquireEndpointLock"]["Next"] == states["TakeOverEndpointLock"]["Next"] == "CreateEndpointConfig"
+    waits = states["IsEndpointLockHolderRunning"]["Choices"]
+    bound = waits[0]["And"][1]
+    assert bound["Variable"] == "$.run.lock.polls" and 1 <= bound["NumericGreaterThanEquals"] <= 100
+    assert waits[0]["Next"] == "EndpointLockTimedOut" and waits[1]["Next"] == "CountLockPoll"
+    assert states["PrepareRun"]["Result"]["lock"] == {"polls": 0}
+    for end in ("Deployed", "Failed", "FailedUnnotified"):
+        release = states[f"ReleaseLockBefore{end}"]
+        assert release["Parameters"]["Key"]["lock_key"] == {"S": "churn-approved"}
+        assert release["Parameters"]["ConditionExpression"] == "holder = :self"
+        assert release["Next"] == end
+    # Every way into CreateEndpointConfig passes the lock (or is its own transient-error retry).
+    into = {s for s, nexts in h.transitions(asl).items() if "CreateEndpointConfig" in nexts}
+    assert into == {"AcquireEndpointLock", "TakeOverEndpointLock", "CreateEndpointConfigRetryWait"}
     notify = {n for n in asl["States"] if n.startswith("Notify")}
     topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:churn-notifications"
     assert {asl["States"][n]["Parameters"]["TopicArn"] for n in notify} == {topic}
@@ -723,3 +752,23 @@ def test_the_example_plans(tmp_path):
     assert set(h.definitions(plan)) == {"churn-approved-deployment"}
     routes = {r["route_key"] for r in h.of_type(plan, "aws_apigatewayv2_route").values()}
     assert routes == {"GET /approval", "POST /approval", "POST /predict"}
+
+
+def test_each_workflow_may_describe_the_other_s_executions_which_hold_the_shared_endpoint_lock(plan, cd):
+    """The lock's holder may be a retraining run or an approved deployment: each role may DescribeExecution its own
+    and its peer's executions (and only those) to tell whether the holder still runs."""
+    alone = _policy(plan, "workflow_iam.aws_iam_role_policy.state_machine[0]")
+    own = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:{MACHINE}:*"
+    assert alone["DescribeLockHolder"]["Resource"] == [own]
+    assert alone["EndpointLock"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/churn-endpoint-locks"]
+
+    both = cd.plan(create_retraining_workflow=True)
+    retraining = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:churn-churn-retraining:*"
+    approval = _policy(both, "workflow_iam.aws_iam_role_policy.state_machine[0]")
+    assert sorted(approval["DescribeLockHolder"]["Resource"]) == sorted([own, retraining])
+    (policy,) = [
+        p for a, p in h.policies(both).items() if a.endswith('module.iam["churn"].aws_iam_role_policy.state_machine[0]')
+    ]
+    rt = {s["Sid"]: s for s in h.statements(policy)}
+    assert sorted(rt["DescribeLockHolder"]["Resource"]) == sorted([retraining, own])
+    assert rt["EndpointLock"]["Resource"] == approval["EndpointLock"]["Resource"]  # one table

@@ -104,6 +104,12 @@ class Workflow:
         )["Item"]
         return {k: next(iter(v.values())) for k, v in item.items()}
 
+    def endpoint_lock(self) -> dict[str, Any]:
+        """The endpoint's lock item in the module's one lock table (no "Item" when nobody holds it)."""
+        return self.dynamodb.get_item(
+            TableName=f"{NAME_PREFIX}-endpoint-locks", Key={"lock_key": {"S": self.endpoint}}, ConsistentRead=True
+        )
+
     def endpoint_configs(self) -> set[str]:
         configs = self.sagemaker.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
         return {c["EndpointConfigName"] for c in configs}
@@ -235,13 +241,14 @@ def test_the_confirmed_approval_deploys(workflow, approved):
         "ScoreTestSet",
         "RequestApproval",
         "RecordDeployment",
+        "AcquireEndpointLock",  # the endpoint's lock (the one the retraining takes): free
         "CreateEndpointConfig",
         "LookUpEndpoint",
         "LookUpEndpointNotFound",
         "CreateEndpoint",  # the first approved commit creates the endpoint
-        "StartWaiting",
     ]
-    assert "DescribeEndpoint" in path and path[-3:] == ["EndpointReady", "NotifyDeployed", "Deployed"]
+    assert "DescribeEndpoint" in path
+    assert path[-4:] == ["EndpointReady", "NotifyDeployed", "ReleaseLockBeforeDeployed", "Deployed"]
     out = run.output
     assert out["status"] == "deployed" and out["commit_id"] == COMMITS["approved"]
     assert out["approval"]["decision"] == "approved"
@@ -434,18 +441,12 @@ def test_an_expired_link_changes_nothing(workflow, expired):
 
 def test_a_failed_endpoint_is_notified_before_any_training(workflow, approved):
     """A Failed endpoint can only be deleted (DescribeEndpoint reference): nothing is trained or mailed for approval."""
-    from moto.sagemaker.models import sagemaker_backends
-
-    endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
-    account, region = endpoint["EndpointArn"].split(":")[4], endpoint["EndpointArn"].split(":")[3]
-    # moto internals; switch to the emulator's endpoint-status injection (issue 8, section 1.5) once it exists
-    fake = sagemaker_backends[account][region].endpoints[workflow.endpoint]
     jobs = {j["TrainingJobName"] for j in workflow.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]}
-    fake.endpoint_status = "Failed"
+    mx.set_endpoint_status(workflow.endpoint, "Failed")
     try:
         run = e2e.wait(workflow.sfn, workflow.start(COMMITS["expired"]), timeout=60)
     finally:
-        fake.endpoint_status = endpoint["EndpointStatus"]
+        mx.set_endpoint_status(workflow.endpoint, "InService")
 
     assert run.status == "FAILED" and run.error == "ApprovedDeploymentFailed"
     assert run.states_entered() == [
@@ -455,8 +456,10 @@ def test_a_failed_endpoint_is_notified_before_any_training(workflow, approved):
         "EndpointCanTakeUpdate",
         "EndpointCannotTakeUpdate",
         "NotifyFailure",
+        "ReleaseLockBeforeFailed",  # it holds no lock: the conditional delete changes nothing
         "Failed",
     ]
+    assert "Item" not in workflow.endpoint_lock()
     after = {
         j["TrainingJobName"] for j in workflow.sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
     }
@@ -493,3 +496,65 @@ def test_an_older_commit_approved_later_does_not_replace_a_newer_one(workflow, a
     assert workflow.config_tags(serving)["sfn-ml:commit"] == newer_commit
     [note] = workflow.mailbox.about(older.rsplit(":", 1)[1], subject="superseded by a newer commit")
     assert f"Commit {older_commit} was approved but not deployed to {workflow.endpoint}" in note.text
+
+
+def test_the_deployment_waits_for_the_endpoint_lock_then_takes_it(workflow, approved):
+    """The endpoint's lock is the retraining's too: while a running execution holds it, the approved commit waits (it
+    does not touch the endpoint), and deploys once the holder has released it; it releases the lock when done.
+    The holder here is another execution of this workflow, still waiting for its approver (a running execution that
+    its role may describe, as it may the retraining's)."""
+    holder = workflow.start("3" * 40)
+    workflow.approval_mail(holder)
+    workflow.dynamodb.put_item(
+        TableName=f"{NAME_PREFIX}-endpoint-locks",
+        Item={"lock_key": {"S": workflow.endpoint}, "holder": {"S": holder}},
+    )
+    waiting = workflow.start("4" * 40)
+    links = workflow.approval_mail(waiting)
+    configs_before = workflow.endpoint_configs()
+    page = workflow.browser.open(links["approve"])
+    workflow.browser.submit(page, links["approve"], name="alice@example.com", comment="waits its turn")
+    deadline = time.monotonic() + 60
+    while e2e.wait_states(workflow.sfn, waiting).count("WaitForEndpointLock") < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "CreateEndpointConfig" not in e2e.wait_states(workflow.sfn, waiting)
+    assert workflow.endpoint_configs() == configs_before  # nothing touched while the lock is held
+    assert workflow.endpoint_lock()["Item"]["holder"]["S"] == holder
+
+    workflow.dynamodb.delete_item(TableName=f"{NAME_PREFIX}-endpoint-locks", Key={"lock_key": {"S": workflow.endpoint}})
+    run = e2e.wait(workflow.sfn, waiting, timeout=90)
+
+    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+    path = run.states_entered()
+    first_lock = path.index("AcquireEndpointLock")
+    assert path[first_lock : first_lock + 6] == [
+        "AcquireEndpointLock",
+        "ReadEndpointLock",
+        "IsEndpointLockHeld",
+        "DescribeEndpointLockHolder",
+        "IsEndpointLockHolderRunning",
+        "CountLockPoll",
+    ]
+    assert path[-2:] == ["ReleaseLockBeforeDeployed", "Deployed"]
+    assert "Item" not in workflow.endpoint_lock()
+    serving = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)["EndpointConfigName"]
+    assert workflow.config_tags(serving)["sfn-ml:commit"] == "4" * 40
+
+    # A lock left by an execution that has ended (here: one that no longer exists) is taken over.
+    gone = holder.rsplit(":", 1)[0] + ":gone"
+    workflow.dynamodb.put_item(
+        TableName=f"{NAME_PREFIX}-endpoint-locks",
+        Item={"lock_key": {"S": workflow.endpoint}, "holder": {"S": gone}},
+    )
+    later = workflow.start("5" * 40)
+    links = workflow.approval_mail(later)
+    workflow.browser.submit(workflow.browser.open(links["approve"]), links["approve"], name="bob@example.com")
+    taken = e2e.wait(workflow.sfn, later, timeout=90)
+    assert taken.status == "SUCCEEDED" and taken.output["status"] == "deployed", (taken.error, taken.cause)
+    assert "TakeOverEndpointLock" in taken.states_entered() and "WaitForEndpointLock" not in taken.states_entered()
+    assert "Item" not in workflow.endpoint_lock()
+
+    # The stand-in holder, approved last, was built before both: superseded before it reaches the lock.
+    links = workflow.approval_mail(holder)
+    workflow.browser.submit(workflow.browser.open(links["approve"]), links["approve"], name="carol@example.com")
+    assert e2e.wait(workflow.sfn, holder, timeout=90).output["status"] == "superseded"

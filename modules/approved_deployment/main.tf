@@ -183,9 +183,11 @@ locals {
         { Key = "sfn-ml:approved-at", "Value.$" = "$.approval.decided_at" },
       ])
     }, local.kms)
-    sns_topic_arn                 = var.notifications_topic_arn
-    endpoint_poll_seconds         = var.endpoint_poll_seconds
-    endpoint_max_polls            = local.endpoint_max_polls
+    sns_topic_arn         = var.notifications_topic_arn
+    endpoint_poll_seconds = var.endpoint_poll_seconds
+    endpoint_max_polls    = local.endpoint_max_polls
+    # Waiting for the endpoint's lock: at most 100 looks (about 25 history events each, beside the endpoint waits).
+    lock_max_polls                = min(local.endpoint_max_polls, 100)
     endpoint_wait_timeout_seconds = var.endpoint_wait_timeout_seconds
     retry                         = local.retry
     catch_all                     = local.catch_all
@@ -258,12 +260,15 @@ module "workflow_iam" {
   ], local.cd_kms_statements)
 
   create_state_machine_role = true
-  sagemaker_job_types       = ["training", "transform"]
-  sagemaker_deploys_models  = true
-  endpoint_names            = [local.cd_endpoint_name]
-  lambda_function_arns      = values(local.cd_function_arns)
-  sns_topic_arns            = [var.notifications_topic_arn]
-  lock_table_arns           = [local.lock_table_arn]
+  # The endpoint lock's holder may be one of its own executions or a peer's (the retraining of the same endpoint).
+  state_machine_name            = local.cd_state_machine_name
+  lock_peer_state_machine_names = var.lock_peer_state_machine_names
+  sagemaker_job_types           = ["training", "transform"]
+  sagemaker_deploys_models      = true
+  endpoint_names                = [local.cd_endpoint_name]
+  lambda_function_arns          = values(local.cd_function_arns)
+  sns_topic_arns                = [var.notifications_topic_arn]
+  lock_table_arns               = [local.lock_table_arn]
 }
 
 module "responder_iam" {

@@ -104,6 +104,17 @@ variable "create_lock_table" {
   default     = true
 }
 
+variable "lock_peer_state_machine_names" {
+  type        = list(string)
+  description = "Names of the other state machines that take this endpoint's lock in the same lock table (the hourly retraining of the same endpoint): the workflow's role may describe their executions, to tell whether the lock's holder still runs. The root module passes its retraining state machines."
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.lock_peer_state_machine_names : can(regex("^[a-zA-Z0-9_-]{1,80}$", n))])
+    error_message = "Each of lock_peer_state_machine_names must be a state machine name (1-80 letters, digits, '_' or '-')."
+  }
+}
+
 variable "lock_table_name" {
   type        = string
   description = "Name of an existing endpoint lock table (modules/endpoint_lock) when create_lock_table is false."

@@ -32,13 +32,15 @@ module "iam" {
 
   create_state_machine_role = var.create_state_machine_role
   state_machine_name        = local.models[each.key].state_machine
-  sagemaker_job_types       = ["training"]
-  sagemaker_deploys_models  = true
-  endpoint_names            = [local.models[each.key].endpoint_name]
-  glue_job_names            = local.models[each.key].glue_job_name == null ? [] : [local.models[each.key].glue_job_name]
-  lambda_function_arns      = concat(values(local.function_arns), [local.retention_function_arn])
-  sns_topic_arns            = [var.notifications_topic_arn]
-  lock_table_arns           = [local.lock_table_arn]
+  # The endpoint lock's holder may be a peer's execution (the approved deployment of the same endpoint).
+  lock_peer_state_machine_names = var.lock_peer_state_machine_names
+  sagemaker_job_types           = ["training"]
+  sagemaker_deploys_models      = true
+  endpoint_names                = [local.models[each.key].endpoint_name]
+  glue_job_names                = local.models[each.key].glue_job_name == null ? [] : [local.models[each.key].glue_job_name]
+  lambda_function_arns          = concat(values(local.function_arns), [local.retention_function_arn])
+  sns_topic_arns                = [var.notifications_topic_arn]
+  lock_table_arns               = [local.lock_table_arn]
 }
 
 # The shared role of the metrics and gate functions: logs and traces here, SageMaker reads per model below.

@@ -325,7 +325,7 @@ data "aws_iam_policy_document" "state_machine" {
       # The concurrency guard asks whether the execution holding the endpoint's lock still runs (DescribeExecution
       # is authorized on the execution ARN, "Actions, resources, and condition keys for AWS Step Functions").
       actions   = ["states:DescribeExecution"]
-      resources = ["${local.arn_prefix}:states:${var.region}:${var.account_id}:execution:${var.state_machine_name}:*"]
+      resources = [for n in distinct(concat([var.state_machine_name], var.lock_peer_state_machine_names)) : "${local.arn_prefix}:states:${var.region}:${var.account_id}:execution:${n}:*"]
     }
   }
 

@@ -165,6 +165,17 @@ variable "state_machine_name" {
   default     = null
 }
 
+variable "lock_peer_state_machine_names" {
+  type        = list(string)
+  description = "Names of the other state machines that share the endpoint lock table and may hold an endpoint's lock (e.g. the approved deployment next to the retraining): the role may also describe their executions, to tell whether the holder still runs."
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.lock_peer_state_machine_names : can(regex("^[a-zA-Z0-9_-]{1,80}$", n))])
+    error_message = "Each of lock_peer_state_machine_names must be a state machine name (1-80 letters, digits, '_' or '-')."
+  }
+}
+
 variable "sagemaker_job_types" {
   type        = list(string)
   description = "SageMaker job types the state machine runs with .sync: any of training, processing, transform, tuning."
