@@ -4,8 +4,12 @@ refused at plan with the variable and field named."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
+from tests import asl_endpoint_checks as ec
 from tests import tfharness as h
 
 CANARY = {
@@ -250,3 +254,25 @@ def test_the_wait_must_cover_the_rollout(rt):
         "The endpoint_wait_timeout_seconds (in the root module: retraining_endpoint_wait_timeout_seconds) must be at "
         "least endpoint_deployment_config.maximum_execution_timeout_seconds + termination_wait_seconds (1920)"
     ) in message
+
+
+def test_rendered_rollout_definitions_pass_asl_validator_and_keep_the_endpoint_paths(rt_canary, ad, tmp_path):
+    ec.assert_endpoint_status_paths({"States": _states(rt_canary)}, max_polls=60, after_check="FingerprintData")
+    linear = ad.plan(
+        endpoint_deployment_config={
+            "traffic_routing_type": "LINEAR",
+            "size_type": "CAPACITY_PERCENT",
+            "size_value": 25,
+            "wait_interval_seconds": 120,
+            "maximum_execution_timeout_seconds": 1200,
+            "alarm_names": ["it's {odd}"],  # quote and braces are escaped in the States.Format of the cause
+        }
+    )
+    for i, plan in enumerate((rt_canary, linear)):
+        for j, definition in enumerate(d for d in h.definitions(plan).values() if "UpdateEndpoint" in d["States"]):
+            path = tmp_path / f"definition-{i}-{j}.json"
+            path.write_text(json.dumps(definition))
+            run = subprocess.run([str(h.ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
+            assert run.returncode == 0, run.stdout + run.stderr
+    cause = _states(linear)["EndpointRolledBack"]["Parameters"]["Cause.$"]
+    assert "(it\\'s \\{odd\\})" in cause
