@@ -21,7 +21,7 @@ from tests.test_e2e_approved_deployment import Workflow
 pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_rollout_approved")]
 
 EXAMPLE = tfharness.REPO / "examples" / "approved_deployment"
-NAME_PREFIX = "ade2e"  # the Workflow helper names the approvals table after it
+NAME_PREFIX = "are2e"  # apart from tests/test_e2e_approved_deployment.py, whose leftovers may share the emulator
 ALARM_5XX = f"{NAME_PREFIX}-cd-rollback-5xx"
 ROLLOUT_SECONDS = 8
 
@@ -61,9 +61,10 @@ def workflow(emulator, tmp_path_factory) -> Any:
             emulator.client("sqs"),
             emulator.client("sns"),
             [outputs["approvals_topic_arn"], outputs["notifications_topic_arn"]],
-            f"{NAME_PREFIX}-rollout-mailbox",
+            f"{NAME_PREFIX}-mailbox",
         )
         flow = Workflow(emulator, outputs, mailbox)
+        flow.table = f"{NAME_PREFIX}-cd-approvals"
         flow.cloudwatch = emulator.client("cloudwatch")
         flow.upload_data()
         yield flow
