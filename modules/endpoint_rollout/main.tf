@@ -19,6 +19,12 @@
 #   Invocation5XXErrors (Sum) and ModelLatency (microseconds) by EndpointName and VariantName
 #   (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
 #
+# - UpdateEndpoint takes DeploymentConfig next to EndpointName and EndpointConfigName (request syntax,
+#   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html); the Step Functions optimized
+#   integration arn:aws:states:::sagemaker:updateEndpoint is a request-response call of that API with the Task's
+#   Parameters as its request ("Create and manage Amazon SageMaker AI jobs with Step Functions", "Passing parameters to
+#   a service API"), so the same state carries it. RollingUpdatePolicy (the other DeploymentConfig policy) is not offered.
+#
 # Terraform 1.0.3 has no optional() attributes, so the config is `any` and its fields are read with try(); an unknown
 # field is refused (a typo would otherwise be ignored silently).
 
