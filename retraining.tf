@@ -38,6 +38,7 @@ module "hourly_retraining" {
   create_ecr_repository         = var.retraining_create_ecr_repository
   endpoint_wait_timeout_seconds = var.retraining_endpoint_wait_timeout_seconds
   endpoint_poll_seconds         = var.retraining_endpoint_poll_seconds
+  endpoint_deployment_config    = var.retraining_endpoint_deployment_config
   retain_previous_models        = var.retraining_retain_previous_models
   create_sagemaker_role         = var.retraining_create_sagemaker_role
   sagemaker_role_arn            = var.retraining_sagemaker_role_arn

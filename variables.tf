@@ -150,6 +150,12 @@ variable "retraining_endpoint_poll_seconds" {
   }
 }
 
+variable "retraining_endpoint_deployment_config" {
+  type        = any
+  description = "Deployment guardrails for every retraining model's endpoint update: null (default) is a plain UpdateEndpoint; an object makes it a blue/green deployment with canary or linear traffic shifting and auto-rollback on CloudWatch alarms (fields: traffic_routing_type, size_type, size_value, wait_interval_seconds, maximum_execution_timeout_seconds, termination_wait_seconds, alarm_names, create_alarms, alarm_5xx_threshold, alarm_latency_threshold_microseconds; see modules/endpoint_rollout). retraining_endpoint_wait_timeout_seconds must cover maximum_execution_timeout_seconds + termination_wait_seconds."
+  default     = null
+}
+
 variable "retraining_retain_previous_models" {
   type        = number
   description = "After each successful retraining deployment, how many superseded endpoint configs of the model to keep (the newest, for rollback) besides the serving one; older ones, and the models no remaining config names, are deleted. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."
@@ -577,6 +583,12 @@ variable "approved_deployment_endpoint_poll_seconds" {
     condition     = var.approved_deployment_endpoint_poll_seconds >= 1 && var.approved_deployment_endpoint_poll_seconds <= 3600 && floor(var.approved_deployment_endpoint_poll_seconds) == var.approved_deployment_endpoint_poll_seconds
     error_message = "The approved_deployment_endpoint_poll_seconds must be a whole number from 1 to 3600."
   }
+}
+
+variable "approved_deployment_endpoint_deployment_config" {
+  type        = any
+  description = "Deployment guardrails for the approved model's endpoint update: null (default) is a plain UpdateEndpoint; an object makes it a blue/green deployment with canary or linear traffic shifting and auto-rollback on CloudWatch alarms (fields: traffic_routing_type, size_type, size_value, wait_interval_seconds, maximum_execution_timeout_seconds, termination_wait_seconds, alarm_names, create_alarms, alarm_5xx_threshold, alarm_latency_threshold_microseconds; see modules/endpoint_rollout). approved_deployment_endpoint_wait_timeout_seconds must cover maximum_execution_timeout_seconds + termination_wait_seconds."
+  default     = null
 }
 
 variable "approved_deployment_create_sagemaker_role" {

@@ -64,6 +64,17 @@ sagemaker_endpoints    ``SageMakerModelBackend``: UpdateEndpoint (missing in mot
                        ``InService`` at once); an endpoint whose model data is missing in S3 ends ``Failed``
                        (create) or rolls back to its old config with a FailureReason (update), as in AWS;
                        CreateModel / CreateEndpointConfig / CreateEndpoint refuse an existing name.
+endpoint_rollouts      (part of sagemaker_endpoints) UpdateEndpoint with ``DeploymentConfig.BlueGreenUpdatePolicy``
+                       (deployment guardrails): the endpoint stays ``Updating`` for ``endpoint_rollout_seconds``
+                       (the time-compressed rollout: traffic shifting and baking), the old config serving, then
+                       ``InService`` with the new config. If any alarm of ``AutoRollbackConfiguration`` is in
+                       ALARM state in the emulated CloudWatch when the endpoint is looked at during the rollout
+                       (a test sets it with ``set_alarm_state``), the endpoint goes ``RollingBack`` for
+                       ``endpoint_transition_seconds`` and then ``InService`` with the OLD config and a
+                       FailureReason naming the alarm, as "Auto-Rollback Configuration and Monitoring" documents
+                       ("SageMaker AI initiates a complete rollback to the old endpoint"). DescribeEndpoint then
+                       carries the request's ``LastDeploymentConfig``. The FailureReason wording is the emulator's;
+                       a missing alarm counts as not in ALARM (AWS's answer to one is not modelled).
 sagemaker_list_models  ``SageMakerResponse.list_models``: ListModels honours ``NameContains`` as in AWS (moto
                        ignores it and lists every model), so that code which relies on the filter is seen to.
                        ``set_endpoint_status(name, status, failure_reason=, hold_seconds=, then=)`` forces any
@@ -167,6 +178,7 @@ class _Options:
     endpoint: str
     endpoint_transition_seconds: float
     workdir: Path
+    endpoint_rollout_seconds: float = 6.0
 
 
 @dataclass
@@ -198,12 +210,15 @@ def install(
     execute_state_machines: bool = True,
     endpoint_transition_seconds: float = 2.0,
     enforce_iam: bool = True,
+    endpoint_rollout_seconds: float | None = None,
 ) -> None:
     """Install every hook for the moto server at ``endpoint`` (e.g. ``http://127.0.0.1:5123``), in this process.
 
     ``execute_state_machines`` also turns moto's Step Functions executor on (TOOLCHAIN.md): do it before creating
     state machines. ``endpoint_transition_seconds``: how long an endpoint stays Creating/Updating. Installing again
     replaces the previous installation. ``enforce_iam``: evaluate IAM for the calls made as a role (hook ``iam``).
+    ``endpoint_rollout_seconds``: how long a blue/green UpdateEndpoint (with DeploymentConfig) stays Updating
+    (default: three endpoint transitions).
     """
     global _STATE
     check_moto_version()
@@ -213,6 +228,9 @@ def install(
             endpoint=endpoint.rstrip("/"),
             endpoint_transition_seconds=endpoint_transition_seconds,
             workdir=Path(tempfile.mkdtemp(prefix="sfn-ml-emulator-")),
+            endpoint_rollout_seconds=(
+                3 * endpoint_transition_seconds if endpoint_rollout_seconds is None else endpoint_rollout_seconds
+            ),
         )
         state = _Installed(options)
         state.undo.append(lambda: shutil.rmtree(options.workdir, ignore_errors=True))
@@ -1215,6 +1233,9 @@ class _PendingEndpoint:
     due: float
     config_name: str
     previous_config_name: str | None  # None: the endpoint is being created
+    rollback_alarms: list[str] = field(default_factory=list)  # a blue/green rollout watches these
+    rolling_back_reason: str | None = None  # set once the rollout is being rolled back
+    rollback_seconds: float = 0.0
 
 
 _PENDING_ENDPOINTS: dict[str, _PendingEndpoint] = {}  # endpoint ARN -> its pending transition
@@ -1299,9 +1320,29 @@ def _advance_endpoint(backend: Any, name: str) -> None:
             endpoint.last_modified_time = _utcnow()
             return
         pending = _PENDING_ENDPOINTS.get(endpoint.arn)
-        if pending is None or time.monotonic() < pending.due:
+        if pending is None:
+            return
+        if pending.rolling_back_reason is None and pending.rollback_alarms:
+            tripped = _alarms_in_alarm(backend, pending.rollback_alarms)
+            if tripped:
+                # "If any of your alarms trip during the specified monitoring period, SageMaker AI initiates a
+                # complete rollback to the old endpoint" (Auto-Rollback Configuration and Monitoring).
+                pending.rolling_back_reason = (
+                    f"Deployment of endpoint config {pending.config_name} rolled back: auto-rollback alarm(s) "
+                    f"{', '.join(tripped)} in ALARM state during the rollout."
+                )
+                pending.due = time.monotonic() + pending.rollback_seconds
+                endpoint.endpoint_status = "RollingBack"
+                endpoint.last_modified_time = _utcnow()
+                return
+        if time.monotonic() < pending.due:
             return
         del _PENDING_ENDPOINTS[endpoint.arn]
+        if pending.rolling_back_reason is not None:
+            endpoint.endpoint_status = "InService"  # the old config, which never stopped serving
+            endpoint.failure_reason = pending.rolling_back_reason
+            endpoint.last_modified_time = _utcnow()
+            return
         missing = _missing_model_data(backend, pending.config_name)
         endpoint.last_modified_time = _utcnow()
         if missing is None:
@@ -1319,6 +1360,14 @@ def _advance_endpoint(backend: Any, name: str) -> None:
         endpoint.failure_reason = reason
         # A failed update rolls the endpoint back to the config it served; a failed creation leaves it Failed.
         endpoint.endpoint_status = "Failed" if pending.previous_config_name is None else "InService"
+
+
+def _alarms_in_alarm(backend: Any, names: list[str]) -> list[str]:
+    """Those of the alarms (in the endpoint's account and region) whose state is ALARM in the emulated CloudWatch."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    alarms = cloudwatch_backends[backend.account_id][backend.region_name].alarms
+    return [n for n in names if n in alarms and alarms[n].state_value == "ALARM"]
 
 
 def _hook_sagemaker_list_models(state: _Installed) -> None:
@@ -1341,6 +1390,7 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
     from moto.sagemaker.utils import arn_formatter
 
     transition = state.options.endpoint_transition_seconds
+    rollout = state.options.endpoint_rollout_seconds
 
     original_create_model = SageMakerModelBackend.create_model
 
@@ -1374,7 +1424,9 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
             )
         return endpoint
 
-    def update_endpoint(self, endpoint_name: str, endpoint_config_name: str) -> str:
+    def update_endpoint(
+        self, endpoint_name: str, endpoint_config_name: str, deployment_config: dict[str, Any] | None = None
+    ) -> str:
         _advance_endpoint(self, endpoint_name)
         endpoint = self.endpoints.get(endpoint_name)
         if endpoint is None:
@@ -1390,9 +1442,19 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
             )
         endpoint.endpoint_status = "Updating"
         endpoint.last_modified_time = _utcnow()
+        blue_green = (deployment_config or {}).get("BlueGreenUpdatePolicy") is not None
+        alarms = [
+            a["AlarmName"] for a in ((deployment_config or {}).get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+        ]
+        if deployment_config is not None:
+            endpoint.last_deployment_config = deployment_config
         with _ENDPOINTS_LOCK:
             _PENDING_ENDPOINTS[endpoint.arn] = _PendingEndpoint(
-                time.monotonic() + transition, endpoint_config_name, endpoint.endpoint_config_name
+                time.monotonic() + (rollout if blue_green else transition),
+                endpoint_config_name,
+                endpoint.endpoint_config_name,
+                rollback_alarms=alarms if blue_green else [],
+                rollback_seconds=transition,
             )
         return endpoint.arn
 
@@ -1400,7 +1462,13 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
 
     def describe_endpoint(self, endpoint_name):
         _advance_endpoint(self, endpoint_name)
-        return original_describe(self, endpoint_name)
+        response = original_describe(self, endpoint_name)
+        # DescribeEndpoint's LastDeploymentConfig: "The most recent deployment configuration for the endpoint"
+        # (SageMaker API reference, DescribeEndpoint); moto has no such field.
+        last = getattr(self.endpoints.get(endpoint_name), "last_deployment_config", None)
+        if last is not None and isinstance(response, dict):
+            response = {**response, "LastDeploymentConfig": last}
+        return response
 
     original_list = SageMakerModelBackend.list_endpoints
 
@@ -1422,6 +1490,7 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
         arn = self.sagemaker_backend.update_endpoint(
             endpoint_name=self._get_param("EndpointName"),
             endpoint_config_name=self._get_param("EndpointConfigName"),
+            deployment_config=self._get_param("DeploymentConfig"),
         )
         return ActionResult({"EndpointArn": arn})
 

@@ -602,6 +602,95 @@ def test_failed_update_rolls_back_to_the_old_config(sagemaker, deployable):
     assert "Failed to download model data" in after["FailureReason"]
 
 
+BLUE_GREEN = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {
+            "Type": "CANARY",
+            "WaitIntervalInSeconds": 60,
+            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+        },
+        "MaximumExecutionTimeoutInSeconds": 600,
+    },
+}
+
+
+def _blue_green(alarm: str) -> dict:
+    return {**BLUE_GREEN, "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": alarm}]}}
+
+
+def _alarm(emu, state: str) -> str:
+    """A CloudWatch alarm on the endpoint's 5xx errors, forced into ``state``."""
+    cloudwatch = emu.client("cloudwatch")
+    name = e2e.unique("rollback-5xx")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+    return name
+
+
+def _in_service(sagemaker, config: str) -> str:
+    name = e2e.unique("endpoint")
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config)
+    e2e.poll(lambda: endpoint_status(sagemaker, name), "EndpointStatus", {"InService"})
+    return name
+
+
+def test_blue_green_update_stays_updating_for_the_rollout_then_serves_the_new_config(emu, sagemaker, deployable):
+    name = _in_service(sagemaker, deployable["good"])
+    alarm = _alarm(emu, "OK")
+    started = time.monotonic()
+    sagemaker.update_endpoint(
+        EndpointName=name, EndpointConfigName=deployable["other"], DeploymentConfig=_blue_green(alarm)
+    )
+    # Longer than a plain update: still Updating (the old config serving) after one transition.
+    time.sleep(TRANSITION_SECONDS + 0.3)
+    during = endpoint_status(sagemaker, name)
+    assert during["EndpointStatus"] == "Updating" and during["EndpointConfigName"] == deployable["good"]
+    done = e2e.poll(lambda: endpoint_status(sagemaker, name), "EndpointStatus", {"InService", "Failed"})
+    assert time.monotonic() - started >= 3 * TRANSITION_SECONDS
+    assert done["EndpointConfigName"] == deployable["other"] and "FailureReason" not in done
+    assert done["LastDeploymentConfig"] == _blue_green(alarm)
+
+
+def test_an_alarm_in_alarm_during_the_rollout_rolls_back_to_the_old_config(emu, sagemaker, deployable):
+    name = _in_service(sagemaker, deployable["good"])
+    alarm = _alarm(emu, "OK")
+    sagemaker.update_endpoint(
+        EndpointName=name, EndpointConfigName=deployable["other"], DeploymentConfig=_blue_green(alarm)
+    )
+    assert endpoint_status(sagemaker, name)["EndpointStatus"] == "Updating"
+    emu.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="5xx on the canary")
+    rolling = endpoint_status(sagemaker, name)
+    assert rolling["EndpointStatus"] == "RollingBack"
+    with pytest.raises(sagemaker.exceptions.ClientError, match="Cannot update in-progress endpoint"):
+        sagemaker.update_endpoint(EndpointName=name, EndpointConfigName=deployable["other"])
+    back = e2e.poll(lambda: endpoint_status(sagemaker, name), "EndpointStatus", {"InService", "Failed"})
+    assert back["EndpointStatus"] == "InService"
+    assert back["EndpointConfigName"] == deployable["good"]  # the old config is back in service
+    assert alarm in back["FailureReason"] and "rolled back" in back["FailureReason"]
+
+
+def test_an_alarm_outside_the_rollout_or_a_plain_update_does_not_roll_back(emu, sagemaker, deployable):
+    tripped = _alarm(emu, "ALARM")
+    # A plain update (no DeploymentConfig) ignores alarms and takes one transition.
+    name = _in_service(sagemaker, deployable["good"])
+    sagemaker.update_endpoint(EndpointName=name, EndpointConfigName=deployable["other"])
+    done = e2e.poll(lambda: endpoint_status(sagemaker, name), "EndpointStatus", {"InService", "Failed"})
+    assert done["EndpointConfigName"] == deployable["other"] and "LastDeploymentConfig" not in done
+    # A blue/green update without AutoRollbackConfiguration has nothing to watch.
+    sagemaker.update_endpoint(EndpointName=name, EndpointConfigName=deployable["good"], DeploymentConfig=BLUE_GREEN)
+    done = e2e.poll(lambda: endpoint_status(sagemaker, name), "EndpointStatus", {"InService", "Failed"})
+    assert done["EndpointConfigName"] == deployable["good"] and tripped
+
+
 def test_update_of_a_missing_endpoint_is_refused(sagemaker, deployable):
     with pytest.raises(sagemaker.exceptions.ClientError, match="Could not find endpoint"):
         sagemaker.update_endpoint(EndpointName=e2e.unique("nowhere"), EndpointConfigName=deployable["good"])

@@ -199,7 +199,7 @@ locals {
   approved_deployment_definition = jsonencode(merge(local.approved_deployment_main, {
     States = merge(local.approved_deployment_main.States, jsondecode(templatefile(
       "${path.module}/../../definitions/deploy_endpoint.states.json.tftpl",
-      merge(local.approved_deployment_template_vars, { config_label = "approved" }),
+      merge(local.approved_deployment_template_vars, { config_label = "approved", deployment_config = module.endpoint_rollout.deployment_configs["approved"] }),
     )))
   }))
 }
@@ -269,6 +269,7 @@ module "workflow_iam" {
   lambda_function_arns          = values(local.cd_function_arns)
   sns_topic_arns                = [var.notifications_topic_arn]
   lock_table_arns               = [local.lock_table_arn]
+  rollback_alarm_arns           = module.endpoint_rollout.rollback_alarm_arns["approved"]
 }
 
 module "responder_iam" {

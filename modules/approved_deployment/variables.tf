@@ -328,6 +328,12 @@ variable "endpoint_poll_seconds" {
   }
 }
 
+variable "endpoint_deployment_config" {
+  type        = any
+  description = "Deployment guardrails for the approved model's endpoint update: null (default) updates the endpoint in one step (plain UpdateEndpoint); an object makes UpdateEndpoint a blue/green deployment with { traffic_routing_type = ALL_AT_ONCE|CANARY|LINEAR, size_type = INSTANCE_COUNT|CAPACITY_PERCENT and size_value (CANARY/LINEAR only), wait_interval_seconds (0-3600), maximum_execution_timeout_seconds (600-28800, at most endpoint_wait_timeout_seconds minus termination_wait_seconds), termination_wait_seconds (0-3600, null for 0), alarm_names (up to 10 CloudWatch alarms that roll it back), create_alarms (true adds a 5xx and a ModelLatency alarm on the endpoint), alarm_5xx_threshold (null for 1 per minute), alarm_latency_threshold_microseconds (null for 1000000) }. A rolled back update ends the run with EndpointDeploymentRolledBack, notified. See modules/endpoint_rollout."
+  default     = null
+}
+
 variable "create_sagemaker_role" {
   type        = bool
   description = "Create the SageMaker execution role the training and transform jobs and the models run as, allowed exactly the workflow's data, outputs, repository and KMS key. false: use sagemaker_role_arn."

@@ -41,6 +41,7 @@ module "iam" {
   lambda_function_arns          = concat(values(local.function_arns), [local.retention_function_arn])
   sns_topic_arns                = [var.notifications_topic_arn]
   lock_table_arns               = [local.lock_table_arn]
+  rollback_alarm_arns           = module.endpoint_rollout.rollback_alarm_arns[each.key]
 }
 
 # The shared role of the metrics and gate functions: logs and traces here, SageMaker reads per model below.

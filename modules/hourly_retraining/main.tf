@@ -241,7 +241,7 @@ locals {
   definitions = { for k, v in local.template_vars : k => jsonencode(merge(local.main_states[k], {
     States = merge(local.main_states[k].States, jsondecode(templatefile(
       "${path.module}/../../definitions/deploy_endpoint.states.json.tftpl",
-      merge(v, { config_label = "new" }),
+      merge(v, { config_label = "new", deployment_config = module.endpoint_rollout.deployment_configs[k] }),
     )))
   })) }
 }

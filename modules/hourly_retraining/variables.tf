@@ -191,6 +191,12 @@ variable "endpoint_poll_seconds" {
   }
 }
 
+variable "endpoint_deployment_config" {
+  type        = any
+  description = "Deployment guardrails for every model's endpoint update: null (default) updates the endpoint in one step (plain UpdateEndpoint); an object makes UpdateEndpoint a blue/green deployment with { traffic_routing_type = ALL_AT_ONCE|CANARY|LINEAR, size_type = INSTANCE_COUNT|CAPACITY_PERCENT and size_value (CANARY/LINEAR only), wait_interval_seconds (0-3600), maximum_execution_timeout_seconds (600-28800, at most endpoint_wait_timeout_seconds minus termination_wait_seconds), termination_wait_seconds (0-3600, null for 0), alarm_names (up to 10 CloudWatch alarms that roll it back), create_alarms (true adds a 5xx and a ModelLatency alarm per endpoint), alarm_5xx_threshold (null for 1 per minute), alarm_latency_threshold_microseconds (null for 1000000) }. A rolled back update ends the run with EndpointDeploymentRolledBack, notified; the candidate is not recorded as champion. See modules/endpoint_rollout."
+  default     = null
+}
+
 variable "retain_previous_models" {
   type        = number
   description = "After each successful deployment, how many superseded endpoint configs of a model to keep (the newest, for rollback) besides the serving one; older ones, and the models no remaining config names, are deleted. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."

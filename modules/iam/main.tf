@@ -110,6 +110,19 @@ data "aws_iam_policy_document" "sagemaker" {
     }
   }
 
+  # Deployment guardrails: "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
+  # action on the auto-rollback alarms you specify" ("Auto-Rollback Configuration and Monitoring", SageMaker Developer
+  # Guide). Granted on exactly those alarms (a metric alarm can be scoped by ARN; only composite alarms need "*",
+  # CloudWatch API Reference, DescribeAlarms), to the execution role (the role the docs name).
+  dynamic "statement" {
+    for_each = length(var.rollback_alarm_arns) > 0 ? [true] : []
+    content {
+      sid       = "DescribeRollbackAlarms"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = var.rollback_alarm_arns
+    }
+  }
+
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [true]
     content {
@@ -335,6 +348,20 @@ data "aws_iam_policy_document" "state_machine" {
       sid       = "EndpointLock"
       actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
       resources = var.lock_table_arns
+    }
+  }
+
+  # Deployment guardrails: "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
+  # action on the auto-rollback alarms you specify" ("Auto-Rollback Configuration and Monitoring", SageMaker Developer
+  # Guide). Granted on exactly those alarms (a metric alarm can be scoped by ARN; only composite alarms need "*",
+  # CloudWatch API Reference, DescribeAlarms), to the state machine role too (it calls UpdateEndpoint with the DeploymentConfig; the docs leave open whose
+  # credentials SageMaker checks).
+  dynamic "statement" {
+    for_each = length(var.rollback_alarm_arns) > 0 ? [true] : []
+    content {
+      sid       = "DescribeRollbackAlarms"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = var.rollback_alarm_arns
     }
   }
 

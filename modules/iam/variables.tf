@@ -230,3 +230,9 @@ variable "tags" {
     error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
   }
 }
+
+variable "rollback_alarm_arns" {
+  type        = list(string)
+  description = "CloudWatch alarms an UpdateEndpoint's AutoRollbackConfiguration names: the SageMaker and state machine roles may cloudwatch:DescribeAlarms them."
+  default     = []
+}
