@@ -124,3 +124,25 @@ def test_help_describes_the_demo():
     )
     for text in ("--pictures DIR", "--out", "--only", "hourly retraining, three hours", "terraform destroy"):
         assert text in done.stdout
+
+
+def test_day_option_runs_only_the_retraining_with_the_day_in_the_life(monkeypatch, capsys):
+    """`--day`: the retraining example alone, run by scripts/day_in_the_life.py (its 24 hours are exercised on the
+    emulator by tests/test_e2e_retraining.py::test_a_day_in_the_life); a broken rule fails the demo."""
+    calls = []
+
+    def fake_run_demo(workflows, **kwargs):
+        calls.append((workflows, kwargs.get("runners")))
+        return [], demo.Timings()
+
+    monkeypatch.setattr(demo, "run_demo", fake_run_demo)
+    assert demo.main(["--day"]) == 0
+    assert calls == [(["retraining"], {"retraining": demo.run_retraining_day})]
+    assert "every rule held after every hour" in capsys.readouterr().out
+
+    def broken(workflows, **kwargs):
+        raise demo.DemoError("day in the life: hour 3 (candidate equal to the champion): the run ended 'deployed'")
+
+    monkeypatch.setattr(demo, "run_demo", broken)
+    assert demo.main(["--day"]) == 1
+    assert "hour 3" in capsys.readouterr().err
