@@ -20,6 +20,8 @@ locals {
   )
   model_network = merge(local.sagemaker_vpc_config, local.network_isolation)
 
+  # The functions' vpc_config: up to 16 SubnetIds and 5 SecurityGroupIds
+  # (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html), checked by the variables' validations.
   # Subnets and security groups come together: SageMaker and Lambda need both (a validation cannot compare two variables).
   check_sagemaker_vpc = local.sagemaker_vpc == (length(var.sagemaker_security_group_ids) > 0) ? true : tobool(
     "The sagemaker_subnet_ids and sagemaker_security_group_ids must be given together (both or neither): a VpcConfig needs 1-16 subnets and 1-5 security groups."
