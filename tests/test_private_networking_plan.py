@@ -5,6 +5,9 @@ and subnets and security groups created in the same plan (IDs unknown, lengths k
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
 from tests import tfharness as h
@@ -179,6 +182,14 @@ def test_with_vpc_every_job_and_model_state_runs_in_the_vpc(plan_vpc):
     for kind in ("createTransformJob", "createEndpointConfig", "createEndpoint"):
         for key in kinds[kind]:
             assert not NETWORK_FIELDS & set(tasks[key]["parameters"]), key
+
+
+def test_definitions_with_vpc_pass_asl_validator(plan_vpc, tmp_path):
+    for name, definition in h.definitions(plan_vpc).items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(definition))
+        run = subprocess.run([str(h.ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, name + run.stdout + run.stderr
 
 
 def test_vpc_alone_sets_only_vpc_config(fx):
@@ -369,3 +380,70 @@ def test_subnets_created_in_the_same_plan(tf_fixture):
     # The definitions hold the IDs: known once the subnets exist (as with an image URI of the caller's own).
     with pytest.raises(AssertionError, match="not known at plan time"):
         h.definitions(plan)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The submodules alone: each takes the inputs itself and refuses bad ones, naming its own variable.
+# ---------------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sub(tf_fixture):
+    return tf_fixture("private_networking_submodules")
+
+
+def test_submodules_alone_with_a_vpc(sub):
+    plan = sub.plan(batch_models=BATCH_MODELS, **vpc(), **lambda_vpc())
+    tasks = sagemaker_tasks(plan)
+    assert {m for m, _ in tasks} == {"sub-churn-retraining", "sub-batch-inference", "sub-approved-deployment"}
+    kinds = by_integration(tasks)
+    for kind in ("createTrainingJob", "createModel"):
+        assert {m for m, _ in kinds[kind]} == {"sub-churn-retraining", "sub-approved-deployment"}
+        for key in kinds[kind]:
+            assert tasks[key]["parameters"]["VpcConfig"] == VPC_CONFIG, key
+    for key in kinds["createProcessingJob"]:
+        assert tasks[key]["parameters"]["NetworkConfig"] == {"VpcConfig": VPC_CONFIG}, key
+    policies = role_policies(plan)
+    assert {r for r, d in policies.items() if "sagemaker-vpc" in d} == {
+        "sub-churn-rt-sagemaker",
+        "sub-bi-sagemaker",
+        "sub-cd-sagemaker",
+    }
+    assert {r for r, d in policies.items() if "lambda-vpc" in d} == lambda_roles(plan)
+    for address, f in h.of_type(plan, "aws_lambda_function").items():
+        assert f["vpc_config"] == [{"subnet_ids": LAMBDA_SUBNETS, "security_group_ids": LAMBDA_SECURITY_GROUPS}], (
+            address
+        )
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "message", "modules"),
+    [
+        (
+            vpc(sagemaker_subnet_ids=["subnet-xyz"]),
+            "The sagemaker_subnet_ids must be subnet IDs",
+            ["retraining", "batch_inference", "approved_deployment"],
+        ),
+        (
+            vpc(sagemaker_security_group_ids=[f"sg-{i:08x}" for i in range(6)]),
+            "The sagemaker_security_group_ids may hold at most 5 security groups",
+            ["retraining", "batch_inference", "approved_deployment"],
+        ),
+        (
+            {"lambda_subnet_ids": [f"subnet-{i:08x}" for i in range(17)], "lambda_security_group_ids": ["sg-12345678"]},
+            "The lambda_subnet_ids may hold at most 16 subnets",
+            ["retraining", "approved_deployment"],
+        ),
+    ],
+)
+def test_submodules_refuse_bad_network_inputs(sub, tf_vars, message, modules):
+    error = sub.plan_error(batch_models=BATCH_MODELS, **tf_vars)
+    assert message in error
+    for module in modules:
+        assert f'in module "{module}"' in error, module
+
+
+def test_submodules_check_subnets_and_security_groups_together(sub):
+    error = sub.plan_error(batch_models=BATCH_MODELS, sagemaker_subnet_ids=SUBNETS)
+    assert "The sagemaker_subnet_ids and sagemaker_security_group_ids must be given together (both or neither)" in error
+    # Each submodule refuses it itself (its network.tf).
+    for path in ("hourly_retraining/network.tf", "legacy_batch_inference/network.tf", "approved_deployment/network.tf"):
+        assert f"modules/{path} line" in error, path
