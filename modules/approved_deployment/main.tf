@@ -150,10 +150,9 @@ locals {
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
     )
     training_max_runtime_seconds = var.training_max_runtime_seconds
-    # Network settings of the training job and the model (network.tf); empty unless set.
-    training_network = local.training_network
-    model_network    = local.model_network
-    execution_tags   = local.cd_execution_tags
+    training_network             = local.training_network
+    model_network                = local.model_network
+    execution_tags               = local.cd_execution_tags
     transform_input = {
       DataSource      = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = local.cd_test_data_uri } }
       ContentType     = var.content_type
@@ -243,12 +242,9 @@ module "workflow_iam" {
 
   # The input check and the approval request: publish to the approvers' topic, record the request, read (and on
   # first use create) the signing key. They cannot send task results: only the responder can.
-  create_lambda_role        = true
-  lambda_function_names     = [for f in values(local.cd_functions) : f.function_name]
-  lambda_sagemaker_read     = false
-  lambda_vpc_access         = local.lambda_vpc
-  lambda_subnet_ids         = var.lambda_subnet_ids
-  lambda_security_group_ids = var.lambda_security_group_ids
+  create_lambda_role    = true
+  lambda_function_names = [for f in values(local.cd_functions) : f.function_name]
+  lambda_sagemaker_read = false
   lambda_policy_statements = concat([
     {
       sid       = "PublishApprovalRequests"
@@ -266,6 +262,10 @@ module "workflow_iam" {
       resources = [local.approval_key_arn_match]
     },
   ], local.cd_kms_statements)
+  # VPC mode (network.tf): the functions' network interfaces in the given subnets.
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
 
   create_state_machine_role = true
   sagemaker_job_types       = ["training", "transform"]

@@ -146,14 +146,13 @@ locals {
   } if m.scripts_path != null]...)
 
   definition = jsonencode(jsondecode(templatefile("${path.module}/../../definitions/batch_inference.asl.json.tftpl", {
-    partition                 = local.partition
-    name_prefix               = var.name_prefix
-    bucket_name               = local.bucket_name
-    manifest_key              = local.manifest_key
-    model_manifest_key_format = "${local.data_prefix}/models/{}/manifest.json"
-    runs_uri                  = local.runs_uri
-    sagemaker_role_arn        = local.sagemaker_role_arn
-    # NetworkConfig of the processing jobs (network.tf); empty unless set.
+    partition                    = local.partition
+    name_prefix                  = var.name_prefix
+    bucket_name                  = local.bucket_name
+    manifest_key                 = local.manifest_key
+    model_manifest_key_format    = "${local.data_prefix}/models/{}/manifest.json"
+    runs_uri                     = local.runs_uri
+    sagemaker_role_arn           = local.sagemaker_role_arn
     processing_network           = local.processing_network
     sns_topic_arn                = var.notifications_topic_arn
     kms_key_arn                  = var.kms_key_arn
