@@ -69,4 +69,12 @@ module "approved_deployment" {
   inference_api_authorization          = var.approved_deployment_inference_api_authorization
   inference_api_throttling_rate_limit  = var.approved_deployment_inference_api_throttling_rate_limit
   inference_api_throttling_burst_limit = var.approved_deployment_inference_api_throttling_burst_limit
+
+  # Private networking (variables.tf): the same VPC settings for every workflow.
+  sagemaker_subnet_ids                                = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids                        = var.sagemaker_security_group_ids
+  sagemaker_enable_network_isolation                  = var.sagemaker_enable_network_isolation
+  sagemaker_enable_inter_container_traffic_encryption = var.sagemaker_enable_inter_container_traffic_encryption
+  lambda_subnet_ids                                   = var.lambda_subnet_ids
+  lambda_security_group_ids                           = var.lambda_security_group_ids
 }

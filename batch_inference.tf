@@ -35,4 +35,10 @@ module "batch_inference" {
   max_runtime_seconds          = var.batch_inference_max_runtime_seconds
   create_sagemaker_role        = var.batch_inference_create_sagemaker_role
   sagemaker_role_arn           = var.batch_inference_sagemaker_role_arn
+
+  # Private networking (variables.tf): the same VPC settings for every workflow.
+  sagemaker_subnet_ids                                = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids                        = var.sagemaker_security_group_ids
+  sagemaker_enable_network_isolation                  = var.sagemaker_enable_network_isolation
+  sagemaker_enable_inter_container_traffic_encryption = var.sagemaker_enable_inter_container_traffic_encryption
 }

@@ -46,4 +46,12 @@ module "hourly_retraining" {
   state_machine_role_arn        = var.retraining_state_machine_role_arn
   create_lambda_role            = var.retraining_create_lambda_role
   lambda_role_arn               = var.retraining_lambda_role_arn
+
+  # Private networking (variables.tf): the same VPC settings for every workflow.
+  sagemaker_subnet_ids                                = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids                        = var.sagemaker_security_group_ids
+  sagemaker_enable_network_isolation                  = var.sagemaker_enable_network_isolation
+  sagemaker_enable_inter_container_traffic_encryption = var.sagemaker_enable_inter_container_traffic_encryption
+  lambda_subnet_ids                                   = var.lambda_subnet_ids
+  lambda_security_group_ids                           = var.lambda_security_group_ids
 }

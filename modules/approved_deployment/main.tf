@@ -150,6 +150,8 @@ locals {
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
     )
     training_max_runtime_seconds = var.training_max_runtime_seconds
+    training_network             = local.training_network
+    model_network                = local.model_network
     execution_tags               = local.cd_execution_tags
     transform_input = {
       DataSource      = { S3DataSource = { S3DataType = "S3Prefix", S3Uri = local.cd_test_data_uri } }
@@ -235,6 +237,10 @@ module "workflow_iam" {
   sagemaker_s3_write_uris       = [local.cd_output_uri, local.cd_transform_uri]
   sagemaker_ecr_repository_arns = [local.cd_ecr_repository_arn]
   sagemaker_name_suffix_pattern = local.name_suffix_pattern["ad"]
+  # VPC mode (network.tf): the network interfaces of the training job and the model in the given subnets.
+  sagemaker_vpc_access         = local.sagemaker_vpc
+  sagemaker_subnet_ids         = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids = var.sagemaker_security_group_ids
 
   # The input check and the approval request: publish to the approvers' topic, record the request, read (and on
   # first use create) the signing key. They cannot send task results: only the responder can.
@@ -258,6 +264,10 @@ module "workflow_iam" {
       resources = [local.approval_key_arn_match]
     },
   ], local.cd_kms_statements)
+  # VPC mode (network.tf): the functions' network interfaces in the given subnets.
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
 
   create_state_machine_role = true
   # The endpoint lock's holder may be one of its own executions or a peer's (the retraining of the same endpoint).
@@ -287,6 +297,9 @@ module "responder_iam" {
   create_lambda_role        = true
   lambda_function_names     = [local.cd_responder_function["responder"].function_name]
   lambda_sagemaker_read     = false
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
   lambda_policy_statements = concat([
     {
       sid = "ReportApprovalDecisions"
@@ -325,6 +338,9 @@ module "inference_iam" {
   create_lambda_role        = true
   lambda_function_names     = [local.cd_inference_function["inference"].function_name]
   lambda_sagemaker_read     = false
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
   lambda_policy_statements = [{
     sid       = "InvokeTheApprovedEndpoint"
     actions   = ["sagemaker:InvokeEndpoint"]
@@ -342,6 +358,9 @@ module "functions" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
+
+  vpc_subnet_ids         = var.lambda_subnet_ids
+  vpc_security_group_ids = var.lambda_security_group_ids
   environment = {
     APPROVAL_URL       = "${aws_apigatewayv2_api.this.api_endpoint}/approval"
     APPROVAL_TOPIC_ARN = local.approvals_topic_arn
@@ -361,6 +380,9 @@ module "responder_function" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
+
+  vpc_subnet_ids         = var.lambda_subnet_ids
+  vpc_security_group_ids = var.lambda_security_group_ids
   environment = {
     APPROVAL_TABLE     = local.approvals_table_name
     SIGNING_KEY_SECRET = local.approval_key_name
@@ -378,6 +400,9 @@ module "inference_function" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
+
+  vpc_subnet_ids         = var.lambda_subnet_ids
+  vpc_security_group_ids = var.lambda_security_group_ids
   environment = {
     ENDPOINT_NAME = local.cd_endpoint_name
     CONTENT_TYPE  = var.content_type

@@ -27,6 +27,10 @@ module "iam" {
   sagemaker_s3_write_uris       = [local.output_uris[each.key]]
   sagemaker_image_uris          = distinct([local.models[each.key].training_image, local.models[each.key].inference_image])
   sagemaker_name_suffix_pattern = module.conventions.name_suffix_pattern["rt"]
+  # VPC mode (network.tf): the network interfaces of the jobs and models in the given subnets.
+  sagemaker_vpc_access         = local.sagemaker_vpc
+  sagemaker_subnet_ids         = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids = var.sagemaker_security_group_ids
 
   create_lambda_role = false
 
@@ -61,6 +65,9 @@ module "lambda_iam" {
   create_lambda_role        = true
   lambda_function_names     = [for f in values(local.functions) : f.function_name]
   lambda_sagemaker_read     = false
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
 }
 
 data "aws_iam_policy_document" "lambda_read" {

@@ -176,6 +176,9 @@ locals {
       var.kms_key_arn == null ? {} : { VolumeKmsKeyId = var.kms_key_arn },
     )
     training_max_runtime_seconds = m.max_runtime
+    # Network settings of the training job and the model (network.tf); empty unless set.
+    training_network = local.training_network
+    model_network    = local.model_network
     # Skipping unchanged data: the fingerprint of the last run that reached the gate is an item of the lock table
     # (an endpoint name cannot hold "#", so the key never names a lock).
     skip_unchanged_data      = m.skip_unchanged
@@ -275,6 +278,9 @@ module "functions" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
+
+  vpc_subnet_ids         = var.lambda_subnet_ids
+  vpc_security_group_ids = var.lambda_security_group_ids
 
   depends_on = [aws_iam_role_policy.lambda_read]
 }

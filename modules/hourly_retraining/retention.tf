@@ -37,6 +37,9 @@ module "retention_iam" {
   create_lambda_role        = true
   lambda_function_names     = [local.retention_function.retention.function_name]
   lambda_sagemaker_read     = false
+  lambda_vpc_access         = local.lambda_vpc
+  lambda_subnet_ids         = var.lambda_subnet_ids
+  lambda_security_group_ids = var.lambda_security_group_ids
   lambda_policy_statements = [{
     # ListModels and ListEndpointConfigs have no resource types in the Service Authorization Reference for SageMaker
     # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html; "Except for the
@@ -96,6 +99,9 @@ module "retention_function" {
   log_retention_days = var.log_retention_days
   kms_key_arn        = var.kms_key_arn
   tags               = var.tags
+
+  vpc_subnet_ids         = var.lambda_subnet_ids
+  vpc_security_group_ids = var.lambda_security_group_ids
 
   depends_on = [aws_iam_role_policy.retention, module.retention_iam]
 }

@@ -64,6 +64,86 @@ variable "kms_key_arn" {
   }
 }
 
+variable "sagemaker_subnet_ids" {
+  type        = list(string)
+  description = "Subnets (VpcConfig.Subnets) every model's training jobs and models run in: [] (the default) for no VPC (SageMaker's own network, as before). Given with sagemaker_security_group_ids; the list's length must be known at plan, the IDs may be unknown (e.g. subnets created in the same apply). The SageMaker execution role gets the network-interface permissions of VPC mode."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.sagemaker_subnet_ids) <= 16
+    error_message = "The sagemaker_subnet_ids may hold at most 16 subnets (SageMaker's VpcConfig allows 1-16 subnets and 1-5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.sagemaker_subnet_ids : can(regex("^subnet-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The sagemaker_subnet_ids must be subnet IDs: subnet- followed by 8 or 17 lower-case hexadecimal digits, e.g. subnet-0123456789abcdef0."
+  }
+}
+
+variable "sagemaker_security_group_ids" {
+  type        = list(string)
+  description = "Security groups (VpcConfig.SecurityGroupIds) of every model's training jobs and models; given together with sagemaker_subnet_ids (both or neither)."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.sagemaker_security_group_ids) <= 5
+    error_message = "The sagemaker_security_group_ids may hold at most 5 security groups (SageMaker's VpcConfig allows 1-16 subnets and 1-5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.sagemaker_security_group_ids : can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The sagemaker_security_group_ids must be security group IDs: sg- followed by 8 or 17 lower-case hexadecimal digits, e.g. sg-0123456789abcdef0."
+  }
+}
+
+variable "sagemaker_enable_network_isolation" {
+  type        = bool
+  description = "Run every model's training jobs and models with EnableNetworkIsolation: no inbound or outbound network calls from the containers (SageMaker still moves the S3 data and artifacts). Off by default (as before); the images must not need the network."
+  default     = false
+}
+
+variable "sagemaker_enable_inter_container_traffic_encryption" {
+  type        = bool
+  description = "Encrypt the traffic between the containers of every model's distributed training jobs (EnableInterContainerTrafficEncryption): slower, and only matters for more than one instance. Off by default (as before)."
+  default     = false
+}
+
+variable "lambda_subnet_ids" {
+  type        = list(string)
+  description = "Subnets to attach the Lambda functions (metrics, gate, fingerprint, retention) to (vpc_config): [] (the default) for no VPC. Given with lambda_security_group_ids; the functions call AWS APIs (SageMaker, S3, DynamoDB, SNS, ...), so the subnets need a NAT gateway or VPC endpoints for them. The functions' roles get the network-interface permissions Lambda needs."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.lambda_subnet_ids) <= 16
+    error_message = "The lambda_subnet_ids may hold at most 16 subnets (Lambda's VpcConfig allows up to 16 subnets and 5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The lambda_subnet_ids must be subnet IDs: subnet- followed by 8 or 17 lower-case hexadecimal digits, e.g. subnet-0123456789abcdef0."
+  }
+}
+
+variable "lambda_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the Lambda functions (metrics, gate, fingerprint, retention); given together with lambda_subnet_ids (both or neither)."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.lambda_security_group_ids) <= 5
+    error_message = "The lambda_security_group_ids may hold at most 5 security groups (Lambda's VpcConfig allows up to 16 subnets and 5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The lambda_security_group_ids must be security group IDs: sg- followed by 8 or 17 lower-case hexadecimal digits, e.g. sg-0123456789abcdef0."
+  }
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of the state machines' and functions' CloudWatch log groups, in days."

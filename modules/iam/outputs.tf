@@ -2,12 +2,14 @@ output "sagemaker_role_arn" {
   description = "ARN of the SageMaker execution role (created or passed in)."
   # Known at plan time; depends on the role so that users of the ARN wait for the role to exist.
   value      = local.sagemaker_role_arn
-  depends_on = [aws_iam_role.sagemaker, aws_iam_role_policy.sagemaker]
+  depends_on = [aws_iam_role.sagemaker, aws_iam_role_policy.sagemaker, aws_iam_role_policy.sagemaker_vpc]
 }
 
 output "lambda_role_arn" {
   description = "ARN of the created Lambda role, or null when create_lambda_role is false."
   value       = try(aws_iam_role.lambda[0].arn, null)
+  # Lambda checks at CreateFunction that a function with vpc_config may create network interfaces: the policy first.
+  depends_on = [aws_iam_role_policy.lambda_vpc]
 }
 
 output "state_machine_role_arn" {

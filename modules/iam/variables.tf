@@ -236,3 +236,39 @@ variable "rollback_alarm_arns" {
   description = "CloudWatch alarms an UpdateEndpoint's AutoRollbackConfiguration names: the SageMaker and state machine roles may cloudwatch:DescribeAlarms them."
   default     = []
 }
+
+variable "sagemaker_vpc_access" {
+  type        = bool
+  description = "Let the SageMaker role manage the network interfaces of jobs and models that run in sagemaker_subnet_ids (VpcConfig). A separate switch so that the policy's presence never depends on subnet IDs unknown at plan."
+  default     = false
+}
+
+variable "sagemaker_subnet_ids" {
+  type        = list(string)
+  description = "Subnets the SageMaker jobs and models run in (VpcConfig.Subnets); used only when sagemaker_vpc_access is true."
+  default     = []
+}
+
+variable "sagemaker_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the SageMaker jobs and models (VpcConfig.SecurityGroupIds); used only when sagemaker_vpc_access is true."
+  default     = []
+}
+
+variable "lambda_vpc_access" {
+  type        = bool
+  description = "Let the Lambda role manage the network interfaces of functions attached to lambda_subnet_ids (vpc_config). A separate switch so that the policy's presence never depends on subnet IDs unknown at plan."
+  default     = false
+}
+
+variable "lambda_subnet_ids" {
+  type        = list(string)
+  description = "Subnets the functions are attached to; used only when lambda_vpc_access is true."
+  default     = []
+}
+
+variable "lambda_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the functions' network interfaces; used only when lambda_vpc_access is true."
+  default     = []
+}

@@ -9,7 +9,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures; a DLQ only serves asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:The functions call only the SageMaker API; running them in a VPC would need NAT or endpoints the caller owns.
+  #checkov:skip=CKV_AWS_117:In a VPC only when the caller gives vpc_subnet_ids: the functions call AWS APIs only, which in a VPC needs NAT or endpoints the caller owns.
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the state machine (one execution at a time); a reservation would take from the account pool.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the organisation owns; packages are reproducible and checked in tests.
   #checkov:skip=CKV_AWS_173:Environment variables hold no secrets; encrypted with kms_key_arn when the caller gives one.
@@ -30,6 +30,15 @@ resource "aws_lambda_function" "this" {
     for_each = length(var.environment) > 0 ? [true] : []
     content {
       variables = var.environment
+    }
+  }
+
+  # Only with subnets: the block's presence depends on the list's length, never on the IDs (known or not at plan).
+  dynamic "vpc_config" {
+    for_each = length(var.vpc_subnet_ids) > 0 ? [true] : []
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
     }
   }
 

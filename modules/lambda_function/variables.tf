@@ -68,3 +68,15 @@ variable "tags" {
     error_message = "The tags must be at most 50, each key 1-128 and each value 0-256 characters of letters, digits, spaces and _ . : / = + - @, and no key may start with the reserved prefix \"aws:\" (AWS tag rules)."
   }
 }
+
+variable "vpc_subnet_ids" {
+  type        = list(string)
+  description = "Subnets to attach the functions to (vpc_config); [] (the default) for no VPC. The list's length must be known at plan (the IDs may be unknown); the role needs the network-interface permissions (modules/iam lambda_vpc_access)."
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the functions' network interfaces; given together with vpc_subnet_ids."
+  default     = []
+}

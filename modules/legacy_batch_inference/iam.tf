@@ -46,6 +46,10 @@ module "iam" {
   sagemaker_s3_read_uris        = local.external_reads
   sagemaker_s3_write_uris       = local.external_writes
   sagemaker_ecr_repository_arns = local.ecr_repository_arns
+  # VPC mode (network.tf): the network interfaces of the processing jobs in the given subnets.
+  sagemaker_vpc_access         = local.sagemaker_vpc
+  sagemaker_subnet_ids         = var.sagemaker_subnet_ids
+  sagemaker_security_group_ids = var.sagemaker_security_group_ids
 
   create_lambda_role    = false
   lambda_sagemaker_read = false

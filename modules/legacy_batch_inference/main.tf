@@ -153,6 +153,7 @@ locals {
     model_manifest_key_format    = "${local.data_prefix}/models/{}/manifest.json"
     runs_uri                     = local.runs_uri
     sagemaker_role_arn           = local.sagemaker_role_arn
+    processing_network           = local.processing_network
     sns_topic_arn                = var.notifications_topic_arn
     kms_key_arn                  = var.kms_key_arn
     max_concurrency              = var.max_concurrency

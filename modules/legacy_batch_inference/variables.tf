@@ -67,6 +67,52 @@ variable "kms_key_arn" {
   }
 }
 
+variable "sagemaker_subnet_ids" {
+  type        = list(string)
+  description = "Subnets (VpcConfig.Subnets) the processing jobs (preprocess, inference, postprocess) run in: [] (the default) for no VPC (SageMaker's own network, as before). Given with sagemaker_security_group_ids; the list's length must be known at plan, the IDs may be unknown (e.g. subnets created in the same apply). The SageMaker execution role gets the network-interface permissions of VPC mode."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.sagemaker_subnet_ids) <= 16
+    error_message = "The sagemaker_subnet_ids may hold at most 16 subnets (SageMaker's VpcConfig allows 1-16 subnets and 1-5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.sagemaker_subnet_ids : can(regex("^subnet-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The sagemaker_subnet_ids must be subnet IDs: subnet- followed by 8 or 17 lower-case hexadecimal digits, e.g. subnet-0123456789abcdef0."
+  }
+}
+
+variable "sagemaker_security_group_ids" {
+  type        = list(string)
+  description = "Security groups (VpcConfig.SecurityGroupIds) of the processing jobs (preprocess, inference, postprocess); given together with sagemaker_subnet_ids (both or neither)."
+  default     = []
+
+  # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
+  validation {
+    condition     = length(var.sagemaker_security_group_ids) <= 5
+    error_message = "The sagemaker_security_group_ids may hold at most 5 security groups (SageMaker's VpcConfig allows 1-16 subnets and 1-5 security groups)."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.sagemaker_security_group_ids : can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", v))])
+    error_message = "The sagemaker_security_group_ids must be security group IDs: sg- followed by 8 or 17 lower-case hexadecimal digits, e.g. sg-0123456789abcdef0."
+  }
+}
+
+variable "sagemaker_enable_network_isolation" {
+  type        = bool
+  description = "Run the processing jobs with EnableNetworkIsolation: no inbound or outbound network calls from the containers (SageMaker still moves the S3 data and artifacts). Off by default (as before); the images must not need the network."
+  default     = false
+}
+
+variable "sagemaker_enable_inter_container_traffic_encryption" {
+  type        = bool
+  description = "Encrypt the traffic between the containers of distributed processing jobs (EnableInterContainerTrafficEncryption): slower, and only matters for more than one instance. Off by default (as before)."
+  default     = false
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of the state machine's CloudWatch log group, in days."
