@@ -57,6 +57,16 @@ provider_installation {
 }
 RC
 mkdir -p .cache/tf-plugin-cache
+# Fill the plugin cache once, here: Terraform's plugin cache is not safe for concurrent installs (two parallel
+# `terraform init`s both create .../aws/3.39.0/<os_arch> and one fails "mkdir ...: file exists"), and the tests
+# run inits on two workers. With the provider cached, every later init only links it.
+if [ -z "$(ls -A .cache/tf-plugin-cache 2>/dev/null)" ]; then
+  warm=$(mktemp -d)
+  printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "3.39.0" }\n  }\n}\n' > "$warm/main.tf"
+  (cd "$warm" && TF_CLI_CONFIG_FILE="$root/.cache/terraformrc" CHECKPOINT_DISABLE=1 "$root/.venv/bin/terraform" init -input=false -backend=false >/dev/null) \
+    || { echo "bootstrap: terraform init could not fill the plugin cache from the mirror" >&2; rm -rf "$warm"; exit 1; }
+  rm -rf "$warm"
+fi
 
 if [ ! -x .cache/node/node_modules/.bin/asl-validator ]; then
   if command -v npm >/dev/null 2>&1; then

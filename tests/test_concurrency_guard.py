@@ -173,7 +173,9 @@ def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_o
     )
     assert params["ExpressionAttributeValues"][":mine"] == {"S.$": "$$.Execution.StartTime"}
     assert params["ExpressionAttributeValues"][":self"] == {"S.$": "$$.Execution.Id"}
-    assert record["Next"] == "CreateEndpointConfig"
+    # Then the endpoint's lock (shared with the retraining), and only then the endpoint config.
+    assert record["Next"] == "AcquireEndpointLock"
+    assert states["AcquireEndpointLock"]["Next"] == "CreateEndpointConfig"
     assert record["Catch"][0]["ErrorEquals"] == ["DynamoDB.ConditionalCheckFailedException"]
     assert record["Catch"][0]["Next"] == "NotifySuperseded"
     assert states["NotifySuperseded"]["Next"] == "Superseded"
