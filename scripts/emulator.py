@@ -18,7 +18,8 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION}
 
-# Provider endpoint keys of hashicorp/aws 3.39 that the module's resources and data sources call.
+# Provider endpoint keys of hashicorp/aws 3.39 that the module's resources and data sources (and the tests' consumer
+# fixtures) call.
 ENDPOINT_KEYS = (
     "cloudwatch",
     "cloudwatchevents",
@@ -40,6 +41,7 @@ ENDPOINT_KEYS = (
     "codebuild",
     "codepipeline",
     "dynamodb",
+    "ec2",  # consumer fixtures create the VPC, subnets and security groups they pass to the module
 )
 
 OVERRIDE_FILE = "zz_local_emulator_override.tf"
