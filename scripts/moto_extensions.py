@@ -91,6 +91,9 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        are not in the context: with ``kms_key_arn`` set, uploads stay denied.
 timing                 scripts/moto_timing.py: ListExecutions lists an execution only some time after its start
                        (eventually consistent, as AWS documents); DynamoDB conditional writes are atomic.
+events                 scripts/moto_events.py: Step Functions executions put their status change events on the
+                       default bus (moto emits none), and rules deliver them to SNS topics, only where the topic's
+                       policy and key let EventBridge publish, as in AWS (moto cannot deliver to SNS at all).
 empty_inputs           (part of sagemaker_jobs) a training channel whose S3 prefix holds no object fails the job
                        with ``ClientError: Data download failed:No S3 objects found under S3 URL ...``.
 fault_injection        ``BaseResponse.call_action``: ``inject_fault(service, operation, code=..., http_status=...,
@@ -253,6 +256,7 @@ def install(
             _hook_s3_policy_conditions(state)
             _hook_lambda_handlers(state)
             importlib.import_module("scripts.moto_timing").install(state, _patch)
+            importlib.import_module("scripts.moto_events").install(state, _patch)
             if enforce_iam:
                 _hook_iam(state)
             _hook_fault_injection(state)

@@ -505,10 +505,11 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
         }, name
     # no States.ALL here: every other error leaves the inline Map for its Catch
     assert len(inner["Catch"]) == 1
+    # a notice that could not be published ends in an error name the execution alert rule does not leave out
     expected = {
-        "NotifyFailure": "Failed",
-        "NotifyModelsFailed": "ModelsFailed",
-        "child.NotifyModelFailure": "ModelFailed",
+        "NotifyFailure": "FailedUnnotified",
+        "NotifyModelsFailed": "ModelsFailedUnnotified",
+        "child.NotifyModelFailure": "ModelFailedUnnotified",
     }
     for name, task in tasks.items():
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
@@ -524,8 +525,25 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
         "ErrorPath": "$.error.Error",
         "CausePath": "$.error.Cause",
     }
-    assert proc["States"]["ModelFailed"]["Type"] == "Fail"
-    assert definition["States"]["Failed"]["Type"] == "Fail"
+    fails = {
+        "ModelFailed": proc["States"]["ModelFailed"],
+        "ModelFailedUnnotified": proc["States"]["ModelFailedUnnotified"],
+        **{
+            n: definition["States"][n] for n in ("Failed", "FailedUnnotified", "ModelsFailed", "ModelsFailedUnnotified")
+        },
+    }
+    assert {n: (f["Type"], f["Error"]) for n, f in fails.items()} == {
+        "ModelFailed": ("Fail", "ModelFailed"),
+        "ModelFailedUnnotified": ("Fail", "ModelFailedUnnotified"),
+        "Failed": ("Fail", "BatchInferenceFailed"),
+        "FailedUnnotified": ("Fail", "BatchInferenceFailedUnnotified"),
+        "ModelsFailed": ("Fail", "ModelsFailed"),
+        "ModelsFailedUnnotified": ("Fail", "ModelsFailedUnnotified"),
+    }
+    # a published notice ends in the error name the rule leaves out
+    assert definition["States"]["NotifyFailure"]["Next"] == "Failed"
+    assert definition["States"]["NotifyModelsFailed"]["Next"] == "ModelsFailed"
+    assert proc["States"]["NotifyModelFailure"]["Next"] == "ModelFailed"
 
 
 def test_sagemaker_tasks_retry_only_a_transient_cause_a_bounded_number_of_times(plan3):
@@ -775,8 +793,23 @@ def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_k
     executions = json.loads(rules["legacy-bi-execution-failed"]["event_pattern"])
     machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"
     assert executions["detail-type"] == ["Step Functions Execution Status Change"]
-    assert executions["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
     assert executions["detail"]["stateMachineArn"] == [machine, {"prefix": f"{machine}/"}]
+    pattern = rules["legacy-bi-execution-failed"]["event_pattern"]
+    child = f"{machine}/RunModels:0c6f0a5e-2a2c-4b1d-9c38-5f1b0f6bd2a1"
+
+    def alerted(status: str, error: object = None, arn: str = machine) -> bool:
+        return h.pattern_matches(pattern, h.execution_event(arn, status, error))
+
+    for arn in (machine, child):
+        assert alerted("TIMED_OUT", arn=arn) and alerted("ABORTED", arn=arn)
+        assert alerted("FAILED", "States.Runtime", arn) and alerted("FAILED", "absent", arn)
+        for unnotified in ("BatchInferenceFailedUnnotified", "ModelsFailedUnnotified", "ModelFailedUnnotified"):
+            assert alerted("FAILED", unnotified, arn), unnotified
+        # Failures the workflow notified itself are not notified twice; successes and starts are not failures.
+        for notified in ("BatchInferenceFailed", "ModelsFailed", "ModelFailed"):
+            assert not alerted("FAILED", notified, arn), notified
+        assert not alerted("SUCCEEDED", arn=arn) and not alerted("RUNNING", arn=arn)
+    assert not alerted("FAILED", "States.Runtime", machine + "-other")
     targets = [
         v
         for a, v in h.of_type(plan_kms, "aws_cloudwatch_event_target").items()

@@ -645,3 +645,43 @@ def test_retention_keeps_the_serving_and_the_previous_three(workflow, first_hour
     assert sum(len(d["retention"]["deleted_configs"]) for d in deployed) >= 2
     events = workflow.logs.filter_log_events(logGroupName=f"/aws/lambda/{NAME_PREFIX}-retraining-retention")["events"]
     assert any('"action": "retention"' in e["message"] for e in events)  # the real handler ran, as its role
+
+
+def test_a_day_in_the_life(workflow, first_hour, capsys):
+    """#8 §3: 24 consecutive hourly runs on the strict emulator, with the faults a year of hourly runs meets
+    (scripts/day_in_the_life.py); after every hour the endpoint serves the best model that ever passed the gate, no
+    rejected candidate was deployed or left anything behind, every failure was notified exactly once (a timed-out run
+    by the execution alert rule, from Step Functions' status change event) and nothing is left running."""
+    from scripts.day_in_the_life import DAY, Day
+
+    workflow.sagemaker.delete_endpoint(EndpointName=workflow.endpoint)  # the day starts with no endpoint
+    e2e.poll(
+        lambda: {"EndpointStatus": _endpoint_gone(workflow)},
+        "EndpointStatus",
+        {"gone"},
+        timeout=30,
+    )
+    day = Day(
+        workflow.emulator,
+        workflow.outputs,
+        lock_table=f"{NAME_PREFIX}-endpoint-locks",
+        queue_name=f"{NAME_PREFIX}-day",
+    )
+    rows = day.run()
+
+    expected = [" + ".join(sorted([h.expect, "skipped"])) if h.fault == "duplicate_start" else h.expect for h in DAY]
+    assert [r.outcome for r in rows] == expected
+    assert len(rows) == 24
+    assert len(day.deployed) == 6 and day.deployed == sorted(set(day.deployed))  # the champion only ever rises
+    assert rows[-1].serving == 1.0
+    assert all(r.trainings == 0 for r in rows if r.outcome in ("unchanged", "skipped"))
+    timed_out = next(r for r in rows if r.outcome == "timed out")
+    assert timed_out.notifications == 1  # the execution alert rule's notice: the run itself never got to notify
+    assert "every rule held after every hour" in capsys.readouterr().out
+
+
+def _endpoint_gone(workflow) -> str:
+    try:
+        return workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)["EndpointStatus"]
+    except workflow.sagemaker.exceptions.ClientError:
+        return "gone"

@@ -24,13 +24,15 @@ locals {
     },
     !var.create_execution_alerts ? {} : {
       execution-failed = {
-        description = "Executions of the ${var.name_prefix} batch inference state machine (and of its Map's children) that did not succeed."
+        description = "Executions of the ${var.name_prefix} batch inference state machine (and of its Map's children) that failed unnotified, timed out or were aborted."
         pattern = {
           source        = ["aws.states"]
           "detail-type" = ["Step Functions Execution Status Change"]
+          # Failures the workflow notified itself (modules/conventions' notified_errors) are left out: one notice
+          # per failure.
           detail = {
-            status          = ["FAILED", "TIMED_OUT", "ABORTED"]
             stateMachineArn = [local.state_machine_arn, { prefix = "${local.state_machine_arn}/" }]
+            "$or"           = module.conventions.execution_alert_status_patterns["bi"]
           }
         }
         input_paths    = { name = "$.detail.name", status = "$.detail.status", execution = "$.detail.executionArn" }
