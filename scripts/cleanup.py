@@ -178,6 +178,7 @@ class Ownership:
         self._retraining = re.compile(rf"{p}-[a-z0-9]{{1,24}}-rt-[0-9a-f]{{32}}")
         # modules/approved_deployment: cd_name_expression, "<lower(name_prefix)>-ad-<hash>".
         self._approved = re.compile(rf"{p}-ad-[0-9a-f]{{32}}")
+        self._batch = re.compile(rf"{p}-bi-[0-9a-f]{{32}}")  # modules/legacy_batch_inference's job_name_expression
 
     def shape(self, name: str) -> str | None:
         """The workflow whose name shape ``name`` has (retraining and approved deployment), else None."""
@@ -189,8 +190,8 @@ class Ownership:
         return None
 
     def may_be_batch_job(self, name: str) -> bool:
-        """Cheap pre-filter before reading tags: batch inference job names start with the lower-case prefix."""
-        return name.lower().startswith(self.prefix + "-") and re.search(r"-[0-9a-f]{12}$", name.lower()) is not None
+        """Cheap pre-filter before reading tags: batch inference job names have their shape."""
+        return self._batch.fullmatch(name.lower()) is not None
 
     def named_workflow(self, name: str, tags: dict[str, str]) -> str | None:
         """The workflow of a job, model or endpoint config named in one of its shapes and tagged as it tags them."""
@@ -202,15 +203,11 @@ class Ownership:
         return workflow
 
     def batch_workflow(self, name: str, tags: dict[str, str]) -> str | None:
-        """Batch inference processing jobs: "<job name prefix of the tagged model>-<tagged step id>-<12 hex>"."""
+        """Batch inference processing jobs: "<prefix>-bi-<32 hex>", tagged with their model, step and run."""
         model, step = tags.get(TAG_MODEL), tags.get(TAG_STEP)
         if not (_HEX32.fullmatch(tags.get(TAG_RUN, "")) and model and step):
             return None
-        # modules/legacy_batch_inference's job_name_prefix:
-        # replace(substr(lower("<name_prefix>-<model>"), 0, 45), "/-+$/", "")
-        job_name_prefix = re.sub(r"-+$", "", f"{self.prefix}-{model}".lower()[:45])
-        pattern = rf"{re.escape(job_name_prefix)}-{re.escape(step.lower())}-[0-9a-f]{{12}}"
-        return BATCH if re.fullmatch(pattern, name.lower()) else None
+        return BATCH if self._batch.fullmatch(name.lower()) else None
 
 
 class Caller:

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_batch_inference")]
 
 EXAMPLE = tfharness.REPO / "examples" / "legacy_batch_inference"
 NAME_PREFIX = "bie2e"
-JOB_NAME = re.compile(r"^bie2e-iris(-hourly)?-(pre0|inf|post)-[0-9a-f]{12}$")
+JOB_NAME = re.compile(r"^bie2e-bi-[0-9a-f]{32}$")  # the model, step and run are in the job's tags
 
 
 class Workflow:

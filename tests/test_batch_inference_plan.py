@@ -276,7 +276,7 @@ def test_code_kept_in_s3_is_not_uploaded_and_can_be_read(fx):
 def test_manifest_item_carries_each_steps_request(plan3):
     items = {i["name"]: i for i in manifest(plan3)}
     iris = items["iris"]
-    assert iris["job_name_prefix"] == "legacy-iris"
+    assert "job_name_prefix" not in iris  # job names are "<prefix>-bi-<32 hex>"; the jobs' tags name the model
     assert iris["code_uri"] == f"{DATA}models/iris/code/"
     assert [s["id"] for s in iris["preprocess"]] == ["pre0"]
     pre = iris["preprocess"][0]
@@ -318,11 +318,11 @@ def test_manifest_item_carries_each_steps_request(plan3):
 def test_job_names_stay_within_sagemaker_limits(fx):
     name = "m" * 63
     plan = fx.plan(name_prefix="p" * 26, batch_inference_models={name: model()})
-    item = json.loads(h.one(plan, f'aws_s3_bucket_object.model_manifest["{name}"]')["content"])[0]
-    prefix = item["job_name_prefix"]
-    assert prefix.startswith("p" * 26 + "-")
-    for step in ("pre9", "inf", "post"):
-        longest = f"{prefix}-{step}-{'0' * 12}"
+    shape = re.compile(r"States\.Format\('([a-z0-9-]+)\{\}', States\.Hash\(States\.UUID\(\), 'MD5'\)\)")
+    for task, job in _jobs(plan).items():
+        fixed = shape.fullmatch(job["Parameters"]["ProcessingJobName.$"])
+        assert fixed and fixed.group(1) == "p" * 26 + "-bi-", task
+        longest = fixed.group(1) + "0" * 32  # an MD5 is 32 hex digits
         assert len(longest) <= 63 and SAGEMAKER_NAME.match(longest), longest
 
 
@@ -451,10 +451,8 @@ def test_processing_jobs(plan3):
         assert job["Resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync", name
         p = job["Parameters"]
         step = "$.step" if name == "RunPreprocessJob" else f"$.model.{name.removeprefix('Run').lower()}"
-        assert p["ProcessingJobName.$"] == (
-            f"States.Format('{{}}-{{}}-{{}}', $.model.job_name_prefix, {step}.id, "
-            "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4))"
-        )
+        # a fresh name per attempt, in the fixed shape the IAM policy allows
+        assert p["ProcessingJobName.$"] == "States.Format('legacy-bi-{}', States.Hash(States.UUID(), 'MD5'))"
         assert p["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/legacy-bi-sagemaker"
         assert p["AppSpecification.$"] == f"{step}.app_specification"
         assert p["ProcessingResources.$"] == f"{step}.processing_resources"
@@ -633,7 +631,8 @@ def test_state_machine_policy_is_scoped_to_the_prefixs_processing_jobs(plan3):
         if "*" in s["Resource"]:
             assert set(s["Action"]) <= STAR_ACTIONS, s
     jobs = by_sid["SageMakerProcessingJobs"]
-    assert jobs["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/legacy-*"]
+    # exactly the workflow's name shape: prefix "legacy" does not cover the jobs of a workspace named "legacy-prod"
+    assert jobs["Resource"] == [f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:processing-job/legacy-bi-{'?' * 32}"]
     assert set(jobs["Action"]) == {
         "sagemaker:CreateProcessingJob",
         "sagemaker:DescribeProcessingJob",
@@ -788,7 +787,7 @@ def test_alerts_on_failed_jobs_and_executions_with_a_customer_managed_key(plan_k
     assert jobs == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Processing Job State Change"],
-        "detail": {"ProcessingJobStatus": ["Failed", "Stopped"], "ProcessingJobName": [{"prefix": "legacy-"}]},
+        "detail": {"ProcessingJobStatus": ["Failed", "Stopped"], "ProcessingJobName": [{"prefix": "legacy-bi-"}]},
     }
     executions = json.loads(rules["legacy-bi-execution-failed"]["event_pattern"])
     machine = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{MACHINE}"

@@ -28,7 +28,7 @@ locals {
   # have two lengths), and the marker keeps one workflow's role off the other's jobs. States.Hash gives hex digits:
   # https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-hash-calc
   sagemaker_name_hash = "States.Hash(States.UUID(), 'MD5')"
-  name_suffix_pattern = { for k in ["rt", "ad"] : k => "-${k}-${join("", [for i in range(32) : "?"])}" }
+  name_suffix_pattern = { for k in ["rt", "ad", "bi"] : k => "-${k}-${join("", [for i in range(32) : "?"])}" }
 
   # The execution's tag on what it creates. Execution names may hold characters a SageMaker tag value refuses
   # (a manual start may be named "run (2)!"), so the tag holds the MD5 of the execution name (32 hex digits).

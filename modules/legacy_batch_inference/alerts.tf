@@ -15,7 +15,7 @@ locals {
           "detail-type" = ["SageMaker Processing Job State Change"]
           detail = {
             ProcessingJobStatus = ["Failed", "Stopped"]
-            ProcessingJobName   = [{ prefix = "${local.resource_prefix}-" }]
+            ProcessingJobName   = [{ prefix = "${local.resource_prefix}-bi-" }]
           }
         }
         input_paths    = { job = "$.detail.ProcessingJobName", status = "$.detail.ProcessingJobStatus", reason = "$.detail.FailureReason" }

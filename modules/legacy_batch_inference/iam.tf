@@ -46,6 +46,7 @@ module "iam" {
   sagemaker_s3_read_uris        = local.external_reads
   sagemaker_s3_write_uris       = local.external_writes
   sagemaker_ecr_repository_arns = local.ecr_repository_arns
+  sagemaker_name_suffix_pattern = module.conventions.name_suffix_pattern["bi"]
   # VPC mode (network.tf): the network interfaces of the processing jobs in the given subnets.
   sagemaker_vpc_access         = local.sagemaker_vpc
   sagemaker_subnet_ids         = var.sagemaker_subnet_ids

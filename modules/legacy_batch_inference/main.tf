@@ -118,16 +118,13 @@ locals {
 
   # The manifest item of each model: everything a child execution needs, so the state machine holds no model data.
   items = { for k, m in local.models : k => {
-    name = k
-    # Job names are "<job_name_prefix>-<step id>-<12 hex digits, fresh per attempt>": at most 45 + 1 + 4 + 1 + 12 = 63
-    # characters, always starting with "<name_prefix>-", the prefix the IAM policies allow.
-    job_name_prefix = replace(substr(lower("${local.resource_prefix}-${k}"), 0, 45), "/-+$/", "")
-    code_uri        = coalesce(m.code_uri, "${local.data_uri}models/${k}/code/")
-    input_uri       = coalesce(m.input_uri, "${local.data_uri}data/${k}/input/")
-    output_uri      = coalesce(m.output_uri, "${local.data_uri}data/${k}/output/")
-    preprocess      = slice(local.model_step_requests[k], 0, length(m.preprocess_scripts))
-    inference       = local.model_step_requests[k][length(m.preprocess_scripts)]
-    postprocess     = local.model_step_requests[k][length(m.preprocess_scripts) + 1]
+    name        = k
+    code_uri    = coalesce(m.code_uri, "${local.data_uri}models/${k}/code/")
+    input_uri   = coalesce(m.input_uri, "${local.data_uri}data/${k}/input/")
+    output_uri  = coalesce(m.output_uri, "${local.data_uri}data/${k}/output/")
+    preprocess  = slice(local.model_step_requests[k], 0, length(m.preprocess_scripts))
+    inference   = local.model_step_requests[k][length(m.preprocess_scripts)]
+    postprocess = local.model_step_requests[k][length(m.preprocess_scripts) + 1]
   } }
 
   # The shared schedule runs every enabled model that has no schedule of its own.
@@ -158,8 +155,11 @@ locals {
     kms_key_arn                  = var.kms_key_arn
     max_concurrency              = var.max_concurrency
     tolerated_failure_percentage = var.tolerated_failure_percentage
-    # 12 hex digits of a fresh UUID per attempt: a retried task never reuses the name of a job its failed attempt created.
-    job_suffix_expression = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 4)"
+    # Job names are "<name_prefix>-bi-<MD5 of a fresh UUID>" (at most 26 + 4 + 32 = 62 characters): a retried task
+    # never reuses the name of a job its failed attempt created, and the fixed shape is what the IAM policies allow
+    # (sagemaker_name_suffix_pattern: prefix "ml" does not cover the jobs of a workspace named "ml-prod"). The jobs'
+    # tags (sfn-ml:model, sfn-ml:step, sfn-ml:run) say which model, step and run a job is.
+    job_name_expression = "States.Format('${local.resource_prefix}-bi-{}', ${module.conventions.sagemaker_name_hash})"
     # The SageMaker tasks have no Retry: their Catch sends SageMaker's base exception to "<Task>IsTransient", a
     # Choice on $.error.Cause (modules/conventions' retry.transient) that loops back through a Wait at most
     # retry.transient.max_attempts times per model and run ($.retries.<Task>.attempts); any other error, and

@@ -178,8 +178,8 @@ def workflows(account):
     ours["models"].add(ad)
     ours["configs"].add(ad)
     ours["endpoints"].add("ml-approved")
-    # Legacy batch inference: "<lower(prefix-model)>-<step>-<12 hex>", tagged run/model/step.
-    bi = f"ml-iris-inf-{h32()[:12]}"
+    # Legacy batch inference: "<lower(prefix)>-bi-<32 hex>", tagged run/model/step.
+    bi = f"ml-bi-{h32()}"
     account.processing_job(
         bi,
         [
@@ -222,18 +222,14 @@ def workflows(account):
     foreign["models"].add("hand-made")
     foreign["configs"].add("hand-made")
     foreign["endpoints"].add("ml-hand")
-    # Batch-shaped jobs of another model tag, of the "ml-prod" prefix, and untagged.
+    # Batch-shaped jobs without the run tag, of the "ml-prod" prefix (tagged as ours), in the old shape, and untagged.
     run = {"Key": "sfn-ml:run", "Value": h32()}
+    model_step = [{"Key": "sfn-ml:model", "Value": "iris"}, {"Key": "sfn-ml:step", "Value": "inf"}]
     for name, tags in (
-        (
-            f"ml-iris-inf-{h32()[:12]}",
-            [run, {"Key": "sfn-ml:model", "Value": "other"}, {"Key": "sfn-ml:step", "Value": "inf"}],
-        ),
-        (
-            f"ml-prod-iris-inf-{h32()[:12]}",
-            [run, {"Key": "sfn-ml:model", "Value": "iris"}, {"Key": "sfn-ml:step", "Value": "inf"}],
-        ),
-        (f"ml-iris-post-{h32()[:12]}", []),
+        (f"ml-bi-{h32()}", model_step),
+        (f"ml-prod-bi-{h32()}", [run, *model_step]),
+        (f"ml-iris-inf-{h32()[:12]}", [run, *model_step]),
+        (f"ml-bi-{h32()}", []),
     ):
         account.processing_job(name, tags)
         foreign["processing"].add(name)
