@@ -317,7 +317,7 @@ variable "lambda_runtime" {
 variable "batch_inference_models" {
   type        = any
   description = <<-EOT
-    The legacy models, by name (the name starts their SageMaker job names and S3 paths). Each is an object with
+    The legacy models, by name (the name is in their S3 paths and in the sfn-ml:model tag of their SageMaker jobs). Each is an object with
     exactly one of scripts_path (local directory whose files the module uploads; it holds the scripts below) and
     code_uri (an S3 prefix where you keep them), and exactly one of image_uri (ECR image of the inference step) and
     image_tag (a tag in the repository the module creates). Non-empty turns the workflow on. Optional:
