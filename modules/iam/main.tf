@@ -261,9 +261,15 @@ data "aws_iam_policy_document" "state_machine" {
     for_each = length(local.job_integrations) > 0 || var.sagemaker_deploys_models ? [true] : []
     content {
       sid = "SageMakerListTags"
-      # Step Functions lists the tags of the jobs it tags; AWS documents this permission on "*".
-      actions   = ["sagemaker:ListTags"]
-      resources = ["*"]
+      # Step Functions lists the tags of the jobs (and models and endpoint configs) it tags. ListTags takes the
+      # resource types of what it lists (Service Authorization Reference, Amazon SageMaker: training-job,
+      # processing-job, transform-job, model, endpoint-config, endpoint...), so it is scoped to the workflow's own.
+      actions = ["sagemaker:ListTags"]
+      resources = concat(
+        [for i in local.job_integrations : "${local.sagemaker_arn}:${i.arn_type}/${local.name_pattern}"],
+        var.sagemaker_deploys_models ? ["${local.sagemaker_arn}:model/${local.name_pattern}", "${local.sagemaker_arn}:endpoint-config/${local.name_pattern}"] : [],
+        var.sagemaker_deploys_models ? local.endpoint_arns : [],
+      )
     }
   }
 
