@@ -16,6 +16,8 @@ from tests import tfharness as h
 sys.path.insert(0, str(h.REPO / "lambda_src" / "approval"))
 import approval_core
 
+pytestmark = pytest.mark.plan
+
 MACHINE = "churn-approved-deployment"
 ACCOUNT = "123456789012"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -32,8 +34,8 @@ def cd(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan(cd):
-    return cd.plan()
+def plan(planned):
+    return planned("approved_deployment")
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +107,8 @@ def test_resource_counts(plan):
     }
 
 
-def test_workflow_is_off_by_default(tf_fixture):
-    plan = tf_fixture("root").plan()
+def test_workflow_is_off_by_default(planned):
+    plan = planned("root")
     counts = h.counts_by_type(plan)
     for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_apigatewayv2_api"):
         assert rtype not in counts
