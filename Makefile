@@ -5,7 +5,7 @@ VENV := .venv/bin
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: bootstrap bootstrap-test bootstrap-bench demo test lint unit docs packages bench install-sizes
+.PHONY: bootstrap bootstrap-test bootstrap-bench demo test lint unit plan apply e2e docs packages bench bench-tests install-sizes
 
 bootstrap:
 	@bash scripts/bootstrap.sh demo
@@ -19,9 +19,12 @@ bootstrap-bench:
 demo: bootstrap
 	$(VENV)/python -m scripts.demo
 
-# Static checks, then every test (plan, apply and executions on the emulator, unit), two workers.
+# Two workers; a module whose tests share one apply keeps them on one worker (xdist_group, --dist loadgroup).
+PYTEST := $(VENV)/python -m pytest -n 2 --dist loadgroup -q
+
+# Static checks, then every test of every layer (unit, plan, apply, e2e: tests/conftest.py).
 test: bootstrap-test lint
-	$(VENV)/python -m pytest -n 2 --dist loadgroup -q
+	$(PYTEST)
 
 lint: bootstrap-test
 	$(VENV)/ruff check .
@@ -30,8 +33,18 @@ lint: bootstrap-test
 	$(VENV)/python scripts/build_lambdas.py --check
 	$(VENV)/python scripts/gen_docs.py --check
 
+# One layer each: pure Python; Terraform offline; on the emulator; whole workflows executed end to end.
 unit: bootstrap-test
-	$(VENV)/python -m pytest -q tests/unit
+	$(VENV)/python -m pytest -q -m unit
+
+plan: bootstrap-test
+	$(PYTEST) -m plan
+
+apply: bootstrap-test
+	$(PYTEST) -m apply
+
+e2e: bootstrap-test
+	$(PYTEST) -m e2e
 
 docs: bootstrap-test
 	$(VENV)/python scripts/gen_docs.py
@@ -42,6 +55,10 @@ packages: bootstrap
 bench: bootstrap-bench
 	$(VENV)/python scripts/bench_retraining.py
 	$(VENV)/python -m scripts.bench_demo
+
+# Each test layer's wall time and share, and the Terraform plans and applies it made (none twice).
+bench-tests: bootstrap-test
+	$(VENV)/python scripts/bench_tests.py
 
 # What the demo's and the test command's installs take on a fresh clone (each in a throwaway clone, timed).
 install-sizes:

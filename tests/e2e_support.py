@@ -1,14 +1,22 @@
-"""Helpers of the tests that execute state machines on the local emulator (scripts/moto_extensions.py)."""
+"""Helpers of the tests that execute state machines on the local emulator (scripts/moto_extensions.py), and the one
+fixture factory of the e2e test modules: an example applied on the emulator, torn down after the module."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
 import uuid
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from tests import tfharness
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -150,3 +158,73 @@ def poll(describe: Any, status_key: str, done: set[str], timeout: float = 60) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"{status_key} still {result[status_key]} after {timeout} s")
         time.sleep(0.2)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# An example applied on the emulator for a test module
+# ---------------------------------------------------------------------------------------------------------------------
+def tf_vars(name_prefix: str, **extra: Any) -> dict[str, Any]:
+    """The inputs of an example applied by an e2e module: its own name prefix (so that modules sharing one emulator
+    never meet), the oldest runtime the module accepts, and a bucket Terraform may empty on destroy."""
+    return {"name_prefix": name_prefix, "lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True, **extra}
+
+
+@contextlib.contextmanager
+def applied(
+    emulator: Any,
+    workdir: Path,
+    example: Path,
+    variables: dict[str, Any],
+    module_override: str,
+    **extensions: Any,
+) -> Iterator[dict[str, Any]]:
+    """The example applied on the emulator with its extensions installed (endpoint_transition_seconds=..., the
+    options of scripts/emulator.py's install_extensions) and module_override as a `*_override.tf` of the module call;
+    yields the outputs; destroys what it applied and uninstalls the extensions, whatever happened."""
+    from scripts import moto_extensions as mx
+
+    emulator.install_extensions(**extensions)
+    fixture = None
+    try:
+        fixture = tfharness.Fixture(example, workdir, provider=None)
+        emulator.write_override(fixture.dir)
+        (fixture.dir / "zz_e2e_module_override.tf").write_text(module_override)
+        fixture.apply(**variables)
+        yield fixture.output()
+    finally:
+        try:
+            if fixture is not None:
+                fixture.destroy(**variables)
+        finally:
+            mx.uninstall()
+
+
+def workflow_fixture(
+    example: Path,
+    name_prefix: str,
+    module_override: str,
+    build: Callable[[Any, dict[str, Any]], Any],
+    extra_vars: dict[str, Any] | None = None,
+    **extensions: Any,
+) -> Any:
+    """A module-scoped `workflow` fixture: the example applied once for the module (see applied), and
+    build(emulator, outputs) made of it. A module that uses it is in the e2e layer (tests/conftest.py) and keeps
+    its tests on one worker with an xdist_group marker, so that it is applied once per run."""
+
+    @pytest.fixture(scope="module")
+    def workflow(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+        variables = tf_vars(name_prefix, **(extra_vars or {}))
+        workdir = tmp_path_factory.mktemp(name_prefix)
+        with applied(emulator, workdir, example, variables, module_override, **extensions) as outputs:
+            yield build(emulator, outputs)
+
+    return workflow
+
+
+def subscribed_queue(emulator: Any, topic_arn: str, queue_name: str) -> tuple[Any, str]:
+    """An SQS queue subscribed to the SNS topic (how the tests read notifications): the SQS client and its URL."""
+    sqs = emulator.client("sqs")
+    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    emulator.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return sqs, queue_url

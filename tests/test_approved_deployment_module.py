@@ -21,8 +21,8 @@ def module(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan(module):
-    return module.plan()
+def plan(planned):
+    return planned("approved_deployment_module")
 
 
 def test_outputs_that_follow_from_names_are_known_at_plan(plan):
@@ -134,6 +134,7 @@ def consumer(emulator, tmp_path_factory):
 
 
 @pytest.mark.apply
+@pytest.mark.xdist_group("approved_deployment_consumer")  # one worker, one `consumer` fixture
 def test_consumer_plans_with_every_input_unknown_pipeline_included(consumer):
     plan = consumer.plan(create_pipeline=True)
     created = {a for a, rc in plan.resource_changes.items() if rc["change"]["actions"] == ["create"]}
@@ -143,6 +144,7 @@ def test_consumer_plans_with_every_input_unknown_pipeline_included(consumer):
 
 
 @pytest.mark.apply
+@pytest.mark.xdist_group("approved_deployment_consumer")  # one worker, one `consumer` fixture
 def test_consumer_applies_on_the_first_run(consumer, emulator):
     consumer.apply()
     try:

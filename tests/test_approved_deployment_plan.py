@@ -16,6 +16,8 @@ from tests import tfharness as h
 sys.path.insert(0, str(h.REPO / "lambda_src" / "approval"))
 import approval_core
 
+pytestmark = pytest.mark.plan
+
 MACHINE = "churn-approved-deployment"
 ACCOUNT = "123456789012"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -31,8 +33,8 @@ def cd(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan(cd):
-    return cd.plan()
+def plan(planned):
+    return planned("approved_deployment")
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +106,8 @@ def test_resource_counts(plan):
     }
 
 
-def test_workflow_is_off_by_default(tf_fixture):
-    plan = tf_fixture("root").plan()
+def test_workflow_is_off_by_default(planned):
+    plan = planned("root")
     counts = h.counts_by_type(plan)
     for rtype in ("aws_codepipeline", "aws_codebuild_project", "aws_apigatewayv2_api"):
         assert rtype not in counts
@@ -526,8 +528,8 @@ def test_sagemaker_role_reads_channels_and_test_set_in_other_buckets(cd):
     }
 
 
-def test_retraining_and_approval_roles_cannot_touch_each_others_jobs(cd):
-    plan = cd.plan(create_retraining_workflow=True)
+def test_retraining_and_approval_roles_cannot_touch_each_others_jobs(planned):
+    plan = planned("approved_deployment", create_retraining_workflow=True)
     policies = h.policies(plan)
 
     def patterns(module):
@@ -753,7 +755,7 @@ def test_the_example_plans(tmp_path):
     assert routes == {"GET /approval", "POST /approval", "POST /predict"}
 
 
-def test_each_workflow_may_describe_the_other_s_executions_which_hold_the_shared_endpoint_lock(plan, cd):
+def test_each_workflow_may_describe_the_other_s_executions_which_hold_the_shared_endpoint_lock(plan, planned):
     """The lock's holder may be a retraining run or an approved deployment: each role may DescribeExecution its own
     and its peer's executions (and only those) to tell whether the holder still runs."""
     alone = _policy(plan, "workflow_iam.aws_iam_role_policy.state_machine[0]")
@@ -761,7 +763,7 @@ def test_each_workflow_may_describe_the_other_s_executions_which_hold_the_shared
     assert alone["DescribeLockHolder"]["Resource"] == [own]
     assert alone["EndpointLock"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/churn-endpoint-locks"]
 
-    both = cd.plan(create_retraining_workflow=True)
+    both = planned("approved_deployment", create_retraining_workflow=True)
     retraining = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:churn-churn-retraining:*"
     approval = _policy(both, "workflow_iam.aws_iam_role_policy.state_machine[0]")
     assert sorted(approval["DescribeLockHolder"]["Resource"]) == sorted([own, retraining])

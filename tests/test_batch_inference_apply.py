@@ -10,7 +10,8 @@ import pytest
 
 from tests import tfharness as h
 
-pytestmark = pytest.mark.apply
+# The module's tests share applies (module-scoped fixtures): one worker runs them under `--dist loadgroup`.
+pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("batch_inference_apply")]
 
 EXAMPLE = h.REPO / "examples" / "legacy_batch_inference"
 ACCOUNT = "123456789012"  # the emulator's

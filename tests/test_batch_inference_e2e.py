@@ -26,7 +26,7 @@ from tests import e2e_support as e2e
 from tests import tfharness
 
 # One worker runs the whole module (one apply) under `pytest -n N --dist loadgroup`.
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_batch_inference")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_batch_inference")]
 
 EXAMPLE = tfharness.REPO / "examples" / "legacy_batch_inference"
 NAME_PREFIX = "bie2e"

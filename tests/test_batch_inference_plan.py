@@ -13,6 +13,8 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 SCRIPTS = h.REPO / "examples" / "legacy_batch_inference" / "model"
 SCRIPT_FILES = sorted(p.name for p in SCRIPTS.iterdir() if p.is_file())
 ACCOUNT = "123456789012"
@@ -42,13 +44,14 @@ def fx(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan1(fx):
-    return fx.plan(batch_inference_models={"iris": model()})
+def plan1(planned):
+    return planned("batch_inference", batch_inference_models={"iris": model()})
 
 
 @pytest.fixture(scope="module")
-def plan3(fx):
-    return fx.plan(
+def plan3(planned):
+    return planned(
+        "batch_inference",
         batch_inference_models={
             "iris": model(),
             "wine": model(
@@ -70,13 +73,13 @@ def plan3(fx):
 
 
 @pytest.fixture(scope="module")
-def plan300(fx):
-    return fx.plan(batch_inference_models=models(300))
+def plan300(planned):
+    return planned("batch_inference", batch_inference_models=models(300))
 
 
 @pytest.fixture(scope="module")
-def plan_kms(fx):
-    return fx.plan(batch_inference_models={"iris": model()}, kms_key_arn=KMS)
+def plan_kms(planned):
+    return planned("batch_inference", batch_inference_models={"iris": model()}, kms_key_arn=KMS)
 
 
 def asl(plan) -> dict:
@@ -184,8 +187,8 @@ def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
     h.one(plan, 'aws_s3_bucket_object.model_manifest["paused"]')
 
 
-def test_workflow_off_by_default(tf_fixture):
-    plan = tf_fixture("root").plan()
+def test_workflow_off_by_default(planned):
+    plan = planned("root")
     assert not [a for a in h.resources(plan) if "batch_inference" in a]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,10 @@ from scripts import local_containers, moto_timing
 from scripts import moto_extensions as mx
 from tests import e2e_support as e2e
 from tests import tfharness as h
-from tests.test_e2e_retraining import EXAMPLE, MODULE_OVERRIDE, Mailbox, Workflow
+from tests.test_e2e_retraining import EXAMPLE, MODULE_OVERRIDE, build
+
+# The e2e tests share one apply (the `workflow` fixture): one worker runs the module under `--dist loadgroup`.
+pytestmark = pytest.mark.xdist_group("concurrency_guard")
 
 NAME_PREFIX = "cge2e"
 LOCK_TABLE = f"{NAME_PREFIX}-endpoint-locks"
@@ -39,8 +41,8 @@ SKIPPED_PATH = [
 # Plan: the states and the IAM
 # ---------------------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def plan(tf_fixture):
-    return tf_fixture("root").plan()
+def plan(planned):
+    return planned("root")
 
 
 @pytest.fixture(scope="module")
@@ -151,14 +153,14 @@ def test_lock_table_and_iam(plan):
     assert not any("states:ListExecutions" in s["Action"] for s in statements)
 
 
-def test_lock_table_is_encrypted_with_the_given_key(tf_fixture):
+def test_lock_table_is_encrypted_with_the_given_key(planned):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    table = h.one(tf_fixture("root").plan(kms_key_arn=key), "module.endpoint_lock[0].aws_dynamodb_table.this")
+    table = h.one(planned("root", kms_key_arn=key), "module.endpoint_lock[0].aws_dynamodb_table.this")
     assert table["server_side_encryption"] == [{"enabled": True, "kms_key_arn": key}]
 
 
-def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_one(tf_fixture):
-    plan = tf_fixture("approved_deployment").plan()
+def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_one(planned):
+    plan = planned("approved_deployment")
     asl = h.definitions(plan)["churn-approved-deployment"]
     states = asl["States"]
     assert states["RequestApproval"]["Next"] == "RecordDeployment"
@@ -194,32 +196,9 @@ def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_o
 # ---------------------------------------------------------------------------------------------------------------------
 # The emulator's timing hooks (scripts/moto_timing.py)
 # ---------------------------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def workflow(emulator, tmp_path_factory) -> Any:
-    emulator.install_extensions(endpoint_transition_seconds=2)
-    fixture = None
-    tf_vars = {"name_prefix": NAME_PREFIX, "lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True}
-    try:
-        fixture = h.Fixture(EXAMPLE, tmp_path_factory.mktemp("guard_retraining"), provider=None)
-        emulator.write_override(fixture.dir)
-        (Path(fixture.dir) / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
-        fixture.apply(**tf_vars)
-        outputs = fixture.output()
-        sqs = emulator.client("sqs")
-        queue_url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-notifications")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        emulator.client("sns").subscribe(
-            TopicArn=outputs["notifications_topic_arn"], Protocol="sqs", Endpoint=queue_arn
-        )
-        flow = Workflow(emulator, outputs, Mailbox(sqs, queue_url))
-        flow.dynamodb = emulator.client("dynamodb")
-        yield flow
-    finally:
-        try:
-            if fixture is not None:
-                fixture.destroy(**tf_vars)
-        finally:
-            mx.uninstall()
+workflow = e2e.workflow_fixture(
+    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build(NAME_PREFIX), endpoint_transition_seconds=2
+)
 
 
 def test_list_executions_lags_behind_a_start_describe_does_not(workflow):

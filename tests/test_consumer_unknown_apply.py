@@ -17,6 +17,7 @@ from tests import tfharness as h
 
 EXAMPLE_SCRIPTS = h.REPO / "examples" / "legacy_batch_inference" / "model"
 TF_VARS = {"name_prefix": "every", "scripts_path": str(EXAMPLE_SCRIPTS)}
+pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("consumer_unknown")]  # one worker, one apply
 
 
 @pytest.fixture(scope="module")

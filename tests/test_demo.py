@@ -20,7 +20,7 @@ from scripts import demo
 from tests import tfharness
 
 # One worker runs it, once, under `pytest -n N --dist loadgroup`.
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("demo")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("demo")]
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXPECTED_ROWS = [

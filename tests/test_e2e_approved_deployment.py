@@ -35,7 +35,7 @@ from tests import e2e_support as e2e
 from tests import tfharness
 
 # One worker runs the whole module (one apply) under `pytest -n N --dist loadgroup`.
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_approved_deployment")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_approved_deployment")]
 
 EXAMPLE = tfharness.REPO / "examples" / "approved_deployment"
 NAME_PREFIX = "ade2e"
@@ -135,38 +135,25 @@ def tampered(link: str, **changes: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(fields)}"
 
 
-@pytest.fixture(scope="module")
-def workflow(emulator, tmp_path_factory) -> Any:
-    emulator.install_extensions(endpoint_transition_seconds=2)
-    fixture = None
-    tf_vars = {
-        "name_prefix": NAME_PREFIX,
-        "repository": None,  # no pipeline: the tests start the state machine as the pipeline would
-        "lambda_runtime": "python3.8",
-        "artifact_bucket_force_destroy": True,
-    }
-    try:
-        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("approved_deployment"), provider=None)
-        emulator.write_override(fixture.dir)
-        (fixture.dir / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
-        fixture.tf.setup(cleanup_on_exit=False)
-        fixture.apply(**tf_vars)
-        outputs = fixture.output()
-        mailbox = Mailbox(
-            emulator.client("sqs"),
-            emulator.client("sns"),
-            [outputs["approvals_topic_arn"], outputs["notifications_topic_arn"]],
-            f"{NAME_PREFIX}-mailbox",
-        )
+def build(name_prefix: str) -> Any:
+    """build() of e2e.workflow_fixture for examples/approved_deployment: the Workflow, its mailbox subscribed to the
+    approvals and notifications topics, the data uploaded (tests/test_e2e_rollout_approved.py uses it too)."""
+
+    def make(emulator: Any, outputs: dict[str, Any]) -> Workflow:
+        topics = [outputs["approvals_topic_arn"], outputs["notifications_topic_arn"]]
+        mailbox = Mailbox(emulator.client("sqs"), emulator.client("sns"), topics, f"{name_prefix}-mailbox")
         flow = Workflow(emulator, outputs, mailbox)
+        flow.table = f"{name_prefix}-cd-approvals"
         flow.upload_data()
-        yield flow
-    finally:
-        try:
-            if fixture is not None:
-                fixture.destroy(**tf_vars)
-        finally:
-            mx.uninstall()
+        return flow
+
+    return make
+
+
+# No pipeline (repository = null): the tests start the state machine as the pipeline would.
+workflow = e2e.workflow_fixture(
+    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build(NAME_PREFIX), {"repository": None}, endpoint_transition_seconds=2
+)
 
 
 @pytest.fixture(scope="module")

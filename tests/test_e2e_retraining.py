@@ -18,7 +18,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from tests import e2e_support as e2e
 from tests import tfharness
 
 # One worker runs the whole module (one apply) under `pytest -n N --dist loadgroup`.
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_retraining")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_retraining")]
 
 EXAMPLE = tfharness.REPO / "examples" / "hourly_retraining"
 NAME_PREFIX = "rte2e"
@@ -139,31 +138,21 @@ class Workflow:
         return {t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
 
 
-@pytest.fixture(scope="module")
-def workflow(emulator, tmp_path_factory) -> Any:
-    emulator.install_extensions(endpoint_transition_seconds=2)
-    fixture = None
-    tf_vars = {"name_prefix": NAME_PREFIX, "lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True}
-    try:
-        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("hourly_retraining"), provider=None)
-        emulator.write_override(fixture.dir)
-        (Path(fixture.dir) / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
-        fixture.apply(**tf_vars)
-        outputs = fixture.output()
+def build(name_prefix: str) -> Any:
+    """build() of e2e.workflow_fixture for examples/hourly_retraining: the Workflow, reading the notifications through
+    an SQS queue subscribed to the topic (tests/test_e2e_rollout.py and tests/test_concurrency_guard.py use it too)."""
 
-        sqs = emulator.client("sqs")
-        queue_url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-notifications")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        emulator.client("sns").subscribe(
-            TopicArn=outputs["notifications_topic_arn"], Protocol="sqs", Endpoint=queue_arn
-        )
-        yield Workflow(emulator, outputs, Mailbox(sqs, queue_url))
-    finally:
-        try:
-            if fixture is not None:
-                fixture.destroy(**tf_vars)
-        finally:
-            mx.uninstall()
+    def make(emulator: Any, outputs: dict[str, Any]) -> Workflow:
+        topic = outputs["notifications_topic_arn"]
+        sqs, queue_url = e2e.subscribed_queue(emulator, topic, f"{name_prefix}-notifications")
+        return Workflow(emulator, outputs, Mailbox(sqs, queue_url))
+
+    return make
+
+
+workflow = e2e.workflow_fixture(
+    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build(NAME_PREFIX), endpoint_transition_seconds=2
+)
 
 
 @pytest.fixture(scope="module")

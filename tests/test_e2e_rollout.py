@@ -12,19 +12,15 @@ two apart: deployed and recorded as champion, or rolled back, notified once and 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scripts import moto_extensions as mx
 from tests import e2e_support as e2e
-from tests import tfharness
-from tests.test_e2e_retraining import Mailbox, Workflow
+from tests.test_e2e_retraining import EXAMPLE, build
 
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_rollout")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_rollout")]
 
-EXAMPLE = tfharness.REPO / "examples" / "hourly_retraining"
 NAME_PREFIX = "rbe2e"
 ALARM_5XX = f"{NAME_PREFIX}-churn-rt-rollback-5xx"
 TRANSITION_SECONDS = 2
@@ -48,35 +44,20 @@ module "ml_workflows" {
 """
 
 
-@pytest.fixture(scope="module")
-def workflow(emulator, tmp_path_factory) -> Any:
-    emulator.install_extensions(
-        endpoint_transition_seconds=TRANSITION_SECONDS, endpoint_rollout_seconds=ROLLOUT_SECONDS
-    )
-    fixture = None
-    tf_vars = {"name_prefix": NAME_PREFIX, "lambda_runtime": "python3.8", "artifact_bucket_force_destroy": True}
-    try:
-        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("rollout"), provider=None)
-        emulator.write_override(fixture.dir)
-        (Path(fixture.dir) / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
-        fixture.apply(**tf_vars)
-        outputs = fixture.output()
+def _workflow(emulator: Any, outputs: dict[str, Any]) -> Any:
+    flow = build(NAME_PREFIX)(emulator, outputs)
+    flow.cloudwatch = emulator.client("cloudwatch")
+    return flow
 
-        sqs = emulator.client("sqs")
-        queue_url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-notifications")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        emulator.client("sns").subscribe(
-            TopicArn=outputs["notifications_topic_arn"], Protocol="sqs", Endpoint=queue_arn
-        )
-        flow = Workflow(emulator, outputs, Mailbox(sqs, queue_url))
-        flow.cloudwatch = emulator.client("cloudwatch")
-        yield flow
-    finally:
-        try:
-            if fixture is not None:
-                fixture.destroy(**tf_vars)
-        finally:
-            mx.uninstall()
+
+workflow = e2e.workflow_fixture(
+    EXAMPLE,
+    NAME_PREFIX,
+    MODULE_OVERRIDE,
+    _workflow,
+    endpoint_transition_seconds=TRANSITION_SECONDS,
+    endpoint_rollout_seconds=ROLLOUT_SECONDS,
+)
 
 
 @pytest.fixture(scope="module")

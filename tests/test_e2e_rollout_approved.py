@@ -12,15 +12,11 @@ from typing import Any
 
 import pytest
 
-from scripts import moto_extensions as mx
-from scripts.mailbox import Mailbox
 from tests import e2e_support as e2e
-from tests import tfharness
-from tests.test_e2e_approved_deployment import Workflow
+from tests.test_e2e_approved_deployment import EXAMPLE, build
 
-pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("e2e_rollout_approved")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_rollout_approved")]
 
-EXAMPLE = tfharness.REPO / "examples" / "approved_deployment"
 NAME_PREFIX = "are2e"  # apart from tests/test_e2e_approved_deployment.py, whose leftovers may share the emulator
 ALARM_5XX = f"{NAME_PREFIX}-cd-rollback-5xx"
 ROLLOUT_SECONDS = 8
@@ -41,39 +37,21 @@ module "ml_workflows" {
 """
 
 
-@pytest.fixture(scope="module")
-def workflow(emulator, tmp_path_factory) -> Any:
-    emulator.install_extensions(endpoint_transition_seconds=2, endpoint_rollout_seconds=ROLLOUT_SECONDS)
-    fixture = None
-    tf_vars = {
-        "name_prefix": NAME_PREFIX,
-        "repository": None,
-        "lambda_runtime": "python3.8",
-        "artifact_bucket_force_destroy": True,
-    }
-    try:
-        fixture = tfharness.Fixture(EXAMPLE, tmp_path_factory.mktemp("rollout_approved"), provider=None)
-        emulator.write_override(fixture.dir)
-        (fixture.dir / "zz_e2e_module_override.tf").write_text(MODULE_OVERRIDE)
-        fixture.apply(**tf_vars)
-        outputs = fixture.output()
-        mailbox = Mailbox(
-            emulator.client("sqs"),
-            emulator.client("sns"),
-            [outputs["approvals_topic_arn"], outputs["notifications_topic_arn"]],
-            f"{NAME_PREFIX}-mailbox",
-        )
-        flow = Workflow(emulator, outputs, mailbox)
-        flow.table = f"{NAME_PREFIX}-cd-approvals"
-        flow.cloudwatch = emulator.client("cloudwatch")
-        flow.upload_data()
-        yield flow
-    finally:
-        try:
-            if fixture is not None:
-                fixture.destroy(**tf_vars)
-        finally:
-            mx.uninstall()
+def _workflow(emulator: Any, outputs: dict[str, Any]) -> Any:
+    flow = build(NAME_PREFIX)(emulator, outputs)
+    flow.cloudwatch = emulator.client("cloudwatch")
+    return flow
+
+
+workflow = e2e.workflow_fixture(
+    EXAMPLE,
+    NAME_PREFIX,
+    MODULE_OVERRIDE,
+    _workflow,
+    {"repository": None},
+    endpoint_transition_seconds=2,
+    endpoint_rollout_seconds=ROLLOUT_SECONDS,
+)
 
 
 def _approve(workflow, commit: str) -> str:

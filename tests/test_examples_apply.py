@@ -8,7 +8,8 @@ import pytest
 
 from tests import tfharness as h
 
-pytestmark = pytest.mark.apply
+# The module's tests share applies (module-scoped fixtures): one worker runs them under `--dist loadgroup`.
+pytestmark = [pytest.mark.apply, pytest.mark.xdist_group("examples_apply")]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,8 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 CHURN = {
     "training_image_uri": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/churn:v1",
     "metric_definitions": [{"name": "validation:accuracy", "regex": "validation-accuracy=([0-9.]+)"}],
@@ -33,13 +35,13 @@ def fx(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def one(fx):
-    return fx.plan(models={"churn": CHURN})
+def one(planned):
+    return planned("hourly_retraining", models={"churn": CHURN})
 
 
 @pytest.fixture(scope="module")
-def two(fx):
-    return fx.plan(models={"churn": CHURN, "fraud": FRAUD})
+def two(planned):
+    return planned("hourly_retraining", models={"churn": CHURN, "fraud": FRAUD})
 
 
 def _message(fx, **tf_vars):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.plan
+
 BAD = [
     # A double hyphen: ECR refuses it in "<prefix>-training" (repository names join groups with single separators).
     ({"name_prefix": "ml--prod"}, "name_prefix", "single hyphens"),

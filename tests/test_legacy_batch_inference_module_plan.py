@@ -9,6 +9,8 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 SCRIPTS = h.REPO / "examples" / "legacy_batch_inference" / "model"
 ACCOUNT = "123456789012"
 

@@ -13,13 +13,15 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
 @pytest.fixture(scope="module")
-def asl(tf_fixture):
-    definitions = h.definitions(tf_fixture("root").plan())
+def asl(planned):
+    definitions = h.definitions(planned("root"))
     (name,) = [k for k in definitions if k.endswith("-retraining")]
     return definitions[name]
 

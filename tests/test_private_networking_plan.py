@@ -12,6 +12,8 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 SCRIPTS = h.REPO / "examples" / "legacy_batch_inference" / "model"
 BATCH_MODELS = {"iris": {"scripts_path": str(SCRIPTS), "image_tag": "iris-v1"}}
 MACHINES = {"net-churn-retraining", "net-batch-inference", "net-approved-deployment"}
@@ -51,13 +53,14 @@ def fx(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan_default(fx):
-    return fx.plan(batch_inference_models=BATCH_MODELS)
+def plan_default(planned):
+    return planned("private_networking", batch_inference_models=BATCH_MODELS)
 
 
 @pytest.fixture(scope="module")
-def plan_vpc(fx):
-    return fx.plan(
+def plan_vpc(planned):
+    return planned(
+        "private_networking",
         batch_inference_models=BATCH_MODELS,
         **vpc(sagemaker_enable_network_isolation=True, sagemaker_enable_inter_container_traffic_encryption=True),
         **lambda_vpc(),

@@ -12,6 +12,8 @@ import pytest
 from tests import asl_endpoint_checks as ec
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 SAGEMAKER_NAME = h.SAGEMAKER_NAME
 
 
@@ -29,8 +31,8 @@ def root(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def plan(root):
-    return root.plan()
+def plan(planned):
+    return planned("root")
 
 
 @pytest.fixture(scope="module")
@@ -316,9 +318,9 @@ def test_glue_step_only_when_a_job_is_named(root, asl):
     assert etl["Next"] == "FingerprintData"  # the ETL's output is what is fingerprinted
 
 
-def test_kms_key_reaches_jobs_and_endpoint(root):
+def test_kms_key_reaches_jobs_and_endpoint(planned):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    plan = root.plan(kms_key_arn=key)
+    plan = planned("root", kms_key_arn=key)
     asl = h.definitions(plan)[MACHINE]
     assert asl["States"]["Train"]["Parameters"]["OutputDataConfig"]["KmsKeyId"] == key
     assert asl["States"]["Train"]["Parameters"]["ResourceConfig"]["VolumeKmsKeyId"] == key

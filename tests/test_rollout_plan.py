@@ -12,6 +12,8 @@ import pytest
 from tests import asl_endpoint_checks as ec
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 CANARY = {
     "traffic_routing_type": "CANARY",
     "size_type": "CAPACITY_PERCENT",
@@ -35,13 +37,13 @@ def ad(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def rt_plain(rt):
-    return rt.plan()
+def rt_plain(planned):
+    return planned("hourly_retraining")
 
 
 @pytest.fixture(scope="module")
-def rt_canary(rt):
-    return rt.plan(endpoint_deployment_config=CANARY)
+def rt_canary(planned):
+    return planned("hourly_retraining", endpoint_deployment_config=CANARY)
 
 
 def _states(plan) -> dict:

@@ -1,15 +1,21 @@
-"""Static checks that belong to the test command: terraform fmt and validate, checkov, asl-validator's presence."""
+"""Static checks that belong to the test command: terraform fmt and validate, checkov, asl-validator's presence, and
+the test layers (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from scripts.tfworkspace import copy_module, terraform_env
 from tests import tfharness as h
+from tests.conftest import LAYER_REPORT, LAYERS
+
+pytestmark = pytest.mark.plan
 
 
 def _module_dirs() -> list[Path]:
@@ -79,3 +85,60 @@ def test_checkov_skips_carry_a_reason():
 def test_asl_validator_is_installed():
     run = subprocess.run([str(h.ASL_VALIDATOR), "--version"], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.strip()
+
+
+def test_every_test_has_exactly_one_layer_and_it_agrees_with_its_fixtures(tmp_path):
+    """What `make unit|plan|apply|e2e` select (pytest -m <layer>) covers every test once, and a unit test never
+    reaches Terraform or the emulator through the fixtures, nor a plan test the emulator."""
+    report = tmp_path / "layers.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")} | {LAYER_REPORT: str(report)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=h.REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    collected = json.loads(report.read_text())
+    assert "tests/test_static.py::test_terraform_fmt" in collected
+    assert any(n.startswith("tests/unit/") for n in collected)
+    assert {n: t["layers"] for n, t in collected.items() if len(t["layers"]) != 1} == {}
+    assert {t["layers"][0] for t in collected.values()} == set(LAYERS)
+    disagree = {}
+    for nodeid, test in collected.items():
+        (layer,), fixtures = test["layers"], set(test["fixtures"])
+        allowed = set(LAYERS)
+        if "workflow" in fixtures:
+            allowed &= {"e2e"}
+        if "emulator" in fixtures:
+            allowed &= {"apply", "e2e"}
+        if fixtures & {"tf_fixture", "planned"}:
+            allowed -= {"unit"}
+        if layer not in allowed:
+            disagree[nodeid] = (layer, sorted(allowed))
+    assert disagree == {}
+
+
+def test_xdist_keeps_a_group_on_one_worker(tmp_path):
+    """`make test` relies on --dist loadgroup keeping an xdist_group on one worker (one apply per e2e module); some
+    pytest and pytest-xdist versions together silently stop doing it (see constraints.txt)."""
+    workers = tmp_path / "workers.txt"
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pytest\n"
+        'pytestmark = pytest.mark.xdist_group("one")\n'
+        + "".join(
+            f"def test_{i}():\n"
+            f"    with open({str(workers)!r}, 'a') as out:\n"
+            "        out.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n"
+            for i in range(6)
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-rA",
+         "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    passed = [line for line in run.stdout.splitlines() if line.startswith("PASSED")]
+    assert len(passed) == 6 and all(line.endswith("@one") for line in passed), run.stdout[-3000:]
+    ran_on = workers.read_text().split()
+    assert len(ran_on) == 6 and len(set(ran_on)) == 1, ran_on

@@ -8,6 +8,8 @@ import pytest
 
 from tests import tfharness as h
 
+pytestmark = pytest.mark.plan
+
 
 def test_artifact_store(tf_fixture):
     fx = tf_fixture("artifact_store")

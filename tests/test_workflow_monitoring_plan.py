@@ -10,6 +10,8 @@ import pytest
 from tests import tfharness as h
 from tests.test_hourly_retraining_plan import CHURN, FRAUD
 
+pytestmark = pytest.mark.plan
+
 TOPIC = "arn:aws:sns:us-east-1:210987654321:team-notifications"
 
 
@@ -19,8 +21,8 @@ def fx(tf_fixture):
 
 
 @pytest.fixture(scope="module")
-def on(fx):
-    return fx.plan(models={"churn": CHURN, "fraud": FRAUD})
+def on(planned):
+    return planned("hourly_retraining", models={"churn": CHURN, "fraud": FRAUD})
 
 
 def _alarms(plan):
@@ -134,9 +136,8 @@ def test_batch_inference_alarms_machine_and_dead_letter_queue(tf_fixture):
     assert not [a for a in h.resources(off) if "aws_cloudwatch_dashboard" in a]
 
 
-def test_approved_deployment_alarms_machine_and_functions(tf_fixture):
-    fx = tf_fixture("approved_deployment_module")
-    plan = fx.plan()
+def test_approved_deployment_alarms_machine_and_functions(planned):
+    plan = planned("approved_deployment_module")
     kinds = _kinds(plan)
     machines = {n for n, k in kinds.items() if k[0] == "AWS/States"}
     assert machines == {f"churn-cd-approved-deployment-{k}" for k in ("failed", "timed-out", "aborted", "throttled")}

@@ -4,16 +4,24 @@ A fixture is a thin root module under tests/fixtures/<name>/ that calls the modu
 path. Each run works in a private copy of the fixture (so parallel tests never share a .terraform folder), with
 the module sources rewritten to absolute paths, and plans with the variables written to a JSON var file (so
 booleans, lists and maps keep their types).
+
+A plan that several test modules read with the same inputs is made once per test session by SharedPlans (the
+`planned` fixture of tests/conftest.py); with TFHARNESS_LOG set, every plan and apply is logged (one JSON line each),
+so that scripts/bench_tests.py can show that no fixture is planned or applied twice with the same inputs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+import hashlib
 import itertools
 import json
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +91,7 @@ class Fixture:
     """One initialised private copy of a fixture; plan it as often as needed."""
 
     def __init__(self, src: Path, workdir: Path, provider: str | None = OFFLINE_PROVIDER):
+        self.src = src
         self.dir = copy_module(src, workdir)
         if provider and not (self.dir / "providers.tf").exists():
             (self.dir / "zz_test_provider.tf").write_text(provider)
@@ -95,10 +104,12 @@ class Fixture:
         return name
 
     def plan(self, **tf_vars: Any) -> tftest.TerraformPlanOutput:
+        log("plan", self, tf_vars)
         return self.tf.plan(output=True, refresh=False, tf_var_file=self.var_file(tf_vars))
 
     def plan_error(self, **tf_vars: Any) -> str:
         """Plan expecting Terraform to refuse; return its message with the box-drawing frame removed."""
+        log("plan_error", self, tf_vars)
         try:
             self.tf.plan(output=False, refresh=False, tf_var_file=self.var_file(tf_vars))
         except tftest.TerraformTestError as e:
@@ -107,6 +118,7 @@ class Fixture:
         raise AssertionError(f"terraform plan accepted {tf_vars}")
 
     def apply(self, **tf_vars: Any) -> str:
+        log("apply", self, tf_vars)
         return self.tf.apply(tf_var_file=self.var_file(tf_vars))
 
     def destroy(self, **tf_vars: Any) -> str:
@@ -114,6 +126,89 @@ class Fixture:
 
     def output(self) -> dict[str, Any]:
         return dict(self.tf.output().items())
+
+
+def log(operation: str, fixture: Fixture, tf_vars: dict[str, Any]) -> None:
+    """One JSON line per Terraform plan or apply in $TFHARNESS_LOG, if set (read by scripts/bench_tests.py)."""
+    path = os.environ.get("TFHARNESS_LOG")
+    if not path:
+        return
+    try:
+        src = str(fixture.src.relative_to(REPO))
+    except ValueError:
+        src = str(fixture.src)
+    # What else the inputs are: the fixture's files as copied, test overrides included (the provider settings and the
+    # emulator's address left out: they differ between workers and say nothing about what is planned).
+    files = hashlib.sha256()
+    for tf in sorted(fixture.dir.glob("*.tf")):
+        if tf.name not in ("zz_test_provider.tf", "zz_local_emulator_override.tf"):
+            files.update(tf.name.encode() + b"\0" + tf.read_bytes() + b"\0")
+    line = {
+        "op": operation,
+        "fixture": src,
+        "files": files.hexdigest()[:16],
+        "vars": hashlib.sha256(json.dumps(tf_vars, sort_keys=True, default=str).encode()).hexdigest()[:16],
+        "vars_preview": json.dumps(tf_vars, sort_keys=True, default=str)[:160],
+        "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0],
+        "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+    }
+    # One write() on an O_APPEND descriptor per line: the workers of one run append to the same file.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(line, sort_keys=True) + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+class SharedPlans:
+    """planned("root", **tf_vars): the plan of tests/fixtures/root with these inputs, made once per test session.
+
+    Test modules that read the same plan share it. Within one process the plan's JSON is kept in memory; across the
+    workers of one `pytest -n N` run it is kept in cache_dir, which all of them share: the first worker to need a
+    plan makes it under a file lock, the others wait for it and read it (the pattern pytest-xdist documents for
+    session fixtures that must run once, https://pytest-xdist.readthedocs.io/en/stable/how-to.html, with fcntl in
+    place of the filelock package). Each call returns a fresh parse, so a test that changes what it reads cannot
+    change what another test reads.
+
+    Only for inputs that say everything the plan depends on: a plan of files a test changes between two plans (a
+    scripts folder in tmp_path, say) must use Fixture.plan.
+    """
+
+    def __init__(self, cache_dir: Path, fixture: Callable[[str, str | None], Fixture]) -> None:
+        self.cache_dir = cache_dir
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.fixture = fixture  # name, provider -> an initialised copy of the fixture (tf_fixture)
+        self.texts: dict[str, str] = {}
+
+    def __call__(
+        self, name: str, provider: str | None = OFFLINE_PROVIDER, **tf_vars: Any
+    ) -> tftest.TerraformPlanOutput:
+        key = json.dumps({"fixture": name, "provider": provider, "vars": tf_vars}, sort_keys=True)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        if digest not in self.texts:
+            self.texts[digest] = self._made_once(digest, name, provider, tf_vars)
+        return tftest.TerraformPlanOutput(json.loads(self.texts[digest]))
+
+    def _made_once(self, digest: str, name: str, provider: str | None, tf_vars: dict[str, Any]) -> str:
+        path = self.cache_dir / f"{digest}.json"
+        with self._locked(self.cache_dir / f"{digest}.lock"):
+            if path.exists():
+                return path.read_text()
+            text = json.dumps(self.fixture(name, provider).plan(**tf_vars)._raw)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(text)
+            partial.replace(path)
+            return text
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _locked(path: Path) -> Iterator[None]:
+        with open(path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
