@@ -49,6 +49,7 @@ module "approved_deployment" {
   endpoint_wait_timeout_seconds        = var.approved_deployment_endpoint_wait_timeout_seconds
   endpoint_poll_seconds                = var.approved_deployment_endpoint_poll_seconds
   endpoint_deployment_config           = var.approved_deployment_endpoint_deployment_config
+  retain_previous_models               = var.approved_deployment_retain_previous_models
   create_sagemaker_role                = var.approved_deployment_create_sagemaker_role
   sagemaker_role_arn                   = var.approved_deployment_sagemaker_role_arn
   create_ecr_repository                = var.approved_deployment_create_ecr_repository

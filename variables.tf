@@ -671,6 +671,17 @@ variable "approved_deployment_endpoint_deployment_config" {
   default     = null
 }
 
+variable "approved_deployment_retain_previous_models" {
+  type        = number
+  description = "After each successful deployment, how many superseded endpoint configs of the approved deployment to keep (the newest, for rollback) besides the serving one; older ones and the models they named are deleted. A rejected, expired or superseded candidate's model is deleted when its run ends. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."
+  default     = 3
+
+  validation {
+    condition     = var.approved_deployment_retain_previous_models >= 0 && var.approved_deployment_retain_previous_models <= 100 && floor(var.approved_deployment_retain_previous_models) == var.approved_deployment_retain_previous_models
+    error_message = "The approved_deployment_retain_previous_models must be a whole number from 0 to 100."
+  }
+}
+
 variable "approved_deployment_create_sagemaker_role" {
   type        = bool
   description = "Create the SageMaker execution role the training and transform jobs and the models run as, allowed exactly the workflow's data, outputs, repository and KMS key. false: use approved_deployment_sagemaker_role_arn."

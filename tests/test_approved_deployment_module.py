@@ -33,7 +33,7 @@ def test_outputs_that_follow_from_names_are_known_at_plan(plan):
     assert out["ecr_repository_arn"] == f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/churn-approved"
     assert out["data_uri"] == "s3://churn-artifacts/churn/approved-deployment/"
     assert out["pipeline_name"] == "churn-cd"
-    assert set(out["function_names"]) == {"input", "request", "responder", "inference"}
+    assert set(out["function_names"]) == {"input", "request", "responder", "retention", "inference"}
 
 
 def test_its_own_lock_table_and_alert_rule(plan):
@@ -95,6 +95,7 @@ REFUSED = [
     ("endpoint_instance_type", "large", "ml.m5.large"),
     ("approval_timeout_seconds", 60, "from 300 (5 minutes) to 604800 (7 days)"),
     ("approval_emails", {"lead": "alice"}, "e-mail address"),
+    ("retain_previous_models", 101, "whole number from 0 to 100"),
 ]
 
 

@@ -83,14 +83,14 @@ def test_resource_counts(plan):
         # workflow
         "aws_ecr_repository": 1,
         "aws_ecr_lifecycle_policy": 1,
-        # roles: SageMaker, workflow functions, state machine, responder, inference, CodeBuild, CodePipeline
-        "aws_iam_role": 7,
-        "aws_iam_role_policy": 7,
-        "aws_lambda_function": 4,  # input, approval request, approval responder, inference
-        "aws_cloudwatch_log_group": 7,  # 4 functions, state machine, API access log, CodeBuild
+        # roles: SageMaker, workflow functions, state machine, responder, inference, retention, CodeBuild, CodePipeline
+        "aws_iam_role": 8,
+        "aws_iam_role_policy": 8,
+        "aws_lambda_function": 5,  # input, approval request, approval responder, inference, retention
+        "aws_cloudwatch_log_group": 8,  # 5 functions, state machine, API access log, CodeBuild
         "aws_sfn_state_machine": 1,
-        # the machine's failed/timed-out/aborted/throttled and the 4 functions' errors; one dashboard
-        "aws_cloudwatch_metric_alarm": 8,
+        # the machine's failed/timed-out/aborted/throttled and the 5 functions' errors; one dashboard
+        "aws_cloudwatch_metric_alarm": 9,
         "aws_cloudwatch_dashboard": 1,
         "aws_dynamodb_table": 2,  # approval records, endpoint locks (the deployed build)
         "aws_secretsmanager_secret": 1,
@@ -148,6 +148,7 @@ def test_functions_and_their_configuration(plan):
         "churn-cd-approval-request": "approval_request.handler",
         "churn-cd-approval-responder": "approval_responder.handler",
         "churn-cd-inference": "inference.handler",
+        "churn-cd-retention": "retention.handler",
     }
     # (the request function's environment holds the API's URL, known only after apply)
     responder_env = functions["churn-cd-approval-responder"]["environment"][0]["variables"]
@@ -208,6 +209,7 @@ def test_deploy_path_passes_through_the_transform_and_the_approval(asl):
         "DescribeEndpoint",
         "EndpointReady",
         "NotifyDeployed",
+        "ApplyRetention",  # still under the endpoint's lock
         "ReleaseLockBeforeDeployed",
         "Deployed",
     ]
@@ -259,8 +261,12 @@ def test_the_approval_waits_for_the_token_with_a_timeout(asl):
 
 def test_rejection_and_timeout_are_caught_by_explicit_error_names(asl):
     catches = asl["States"]["RequestApproval"]["Catch"]
-    assert catches[0] == {"ErrorEquals": ["ApprovalRejected"], "ResultPath": "$.error", "Next": "NotifyRejected"}
-    assert catches[1] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "NotifyExpired"}
+    assert catches[0] == {
+        "ErrorEquals": ["ApprovalRejected"],
+        "ResultPath": "$.error",
+        "Next": "DiscardRejectedCandidate",
+    }
+    assert catches[1] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "DiscardExpiredCandidate"}
     assert catches[-1]["ErrorEquals"] == ["States.ALL"]
     # the responder sends exactly the error name the Catch matches
     assert catches[0]["ErrorEquals"][0] == approval_core.REJECTION_ERROR
@@ -344,12 +350,62 @@ def test_endpoint_config_records_commit_and_approver(asl):
     assert "$.approval.decided_by" in message and "$.approval.decided_at" in message
 
 
+def test_retention_after_the_deployment_and_never_deployed_candidates_discard_their_model(asl):
+    states = asl["States"]
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:churn-cd-retention"
+    retention = states["ApplyRetention"]
+    assert retention["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert retention["Parameters"] == {
+        "FunctionName": function,
+        "Payload": {
+            "endpoint_name": "churn-approved",
+            "endpoint_config.$": "$.endpoint_config.EndpointConfigName",
+            "name_prefix": "churn-ad-",  # the names CreateModel and CreateEndpointConfig build, 32 hex digits after it
+            "retain_previous": 3,  # approved_deployment_retain_previous_models' default
+            # a model without a config may be a candidate waiting for its approver: only the deleted configs' models
+            "prune_models": "of_deleted_configs",
+        },
+    }
+    assert retention["Next"] == "ReleaseLockBeforeDeployed"  # still under the lock
+    assert [c["Next"] for c in retention["Catch"]] == ["RetentionFailed"]  # never NotifyFailure: it is deployed
+    assert states["RetentionFailed"]["Next"] == "NotifyRetentionFailed"
+    assert "States.JsonToString($.retention_error)" in states["NotifyRetentionFailed"]["Parameters"]["Message.$"]
+    assert states["Deployed"]["Parameters"]["retention.$"] == "$.retention"
+
+    # Rejected, expired and superseded candidates are never deployed: each run deletes its own model, then notifies.
+    into = {"Rejected": "RequestApproval", "Expired": "RequestApproval", "Superseded": "RecordDeployment"}
+    for outcome, source in into.items():
+        name = f"Discard{outcome}Candidate"
+        assert name in {c["Next"] for c in states[source]["Catch"]}, outcome
+        discard = states[name]
+        assert discard["Parameters"] == {
+            "FunctionName": function,
+            "Payload": {
+                "action": "discard_candidate",
+                "model_name.$": "$.model.ModelName",
+                "execution_name.$": "$$.Execution.Name",  # its MD5 must be the model's sfn-ml:execution tag
+                "name_prefix": "churn-ad-",
+            },
+        }
+        assert discard["Next"] == f"Notify{outcome}"
+        assert discard["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.discard", "Next": f"Notify{outcome}"}
+        ]
+        assert "States.JsonToString($.discard)" in states[f"Notify{outcome}"]["Parameters"]["Message.$"], outcome
+        path = h.shortest_path(asl, name)
+        assert "ScoreTestSet" in path and not {"CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} & set(path)
+    assert states["Superseded"]["Parameters"]["discard.$"] == "$.discard"
+
+
 def test_every_task_retries_transient_errors_and_is_caught(asl):
     tasks = {n: s for n, s in asl["States"].items() if s["Type"] == "Task"}
     assert len(tasks) >= 12
     # A notice that cannot be published ends under the one error name the execution alert rule notifies.
     terminal = {"NotifyFailure": "ReleaseLockBeforeFailedUnnotified", "NotifyRejected": "FailedUnnotified"}
     terminal["NotifyExpired"] = "FailedUnnotified"
+    # Retention never fails the run: a candidate's discard goes on to its notice, the retention to its own notice.
+    terminal |= {f"Discard{o}Candidate": f"Notify{o}" for o in ("Rejected", "Expired", "Superseded")}
+    terminal |= {"ApplyRetention": "RetentionFailed", "NotifyRetentionFailed": "ReleaseLockBeforeDeployed"}
     # A failed release still ends the run the way it was ending.
     terminal |= {f"ReleaseLockBefore{end}": end for end in ("Deployed", "Failed", "FailedUnnotified")}
     sagemaker = ec.sagemaker_tasks(asl)  # retried through their transient-cause loops (above)
@@ -362,7 +418,8 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == {terminal.get(name, "NotifyFailure")}, name
     nexts = {"NotifyFailure": "ReleaseLockBeforeFailed", "NotifyRejected": "ApprovalRejected"}
-    nexts |= {"NotifyExpired": "ApprovalExpired", "NotifyDeployed": "ReleaseLockBeforeDeployed"}
+    nexts |= {"NotifyExpired": "ApprovalExpired", "NotifyDeployed": "ApplyRetention"}
+    nexts |= {"ApplyRetention": "ReleaseLockBeforeDeployed", "NotifyRetentionFailed": "ReleaseLockBeforeDeployed"}
     assert {n: asl["States"][n]["Next"] for n in nexts} == nexts
     assert asl["States"]["FailedUnnotified"]["Error"] == "ApprovedDeploymentUnnotified"
 
@@ -475,7 +532,7 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com"]}}
     assert set(sm["InvokeFunctions"]["Resource"]) == {
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:churn-cd-{f}{suffix}"
-        for f in ("input", "approval-request")
+        for f in ("input", "approval-request", "retention")
         for suffix in ("", ":*")
     }
     assert sm["Notify"]["Resource"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:churn-notifications"]
@@ -483,6 +540,50 @@ def test_state_machine_policy_is_least_privilege(plan):
     assert passers == [
         "module.this.module.approved_deployment[0].module.workflow_iam.aws_iam_role_policy.state_machine[0]"
     ]
+
+
+def test_only_the_retention_role_deletes_and_only_the_workflows_names(plan):
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
+    deleters = {
+        address
+        for address, policy in h.policies(plan).items()
+        for s in h.statements(policy)
+        if {"sagemaker:DeleteModel", "sagemaker:DeleteEndpointConfig"} & set(s["Action"])
+    }
+    assert deleters == {"module.this.module.approved_deployment[0].module.retention_iam.aws_iam_role_policy.lambda[0]"}
+    roles = {r["name"] for r in h.of_type(plan, "aws_iam_role").values()}
+    assert "churn-cd-retention-lambda" in roles
+    policy = _policy(plan, "retention_iam.aws_iam_role_policy.lambda[0]")
+    pattern = "churn-ad-" + "?" * 32
+    assert policy["ListModelsAndEndpointConfigs"]["Resource"] == ["*"]  # List calls have no resource types
+    assert set(policy["ListModelsAndEndpointConfigs"]["Action"]) == {
+        "sagemaker:ListModels",
+        "sagemaker:ListEndpointConfigs",
+    }
+    assert policy["ReadEndpoint"]["Action"] == ["sagemaker:DescribeEndpoint"]
+    assert policy["ReadEndpoint"]["Resource"] == [f"{arn}:endpoint/churn-approved"]
+    assert set(policy["PruneOwnEndpointConfigs"]["Action"]) == {
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListTags",
+        "sagemaker:DeleteEndpointConfig",
+    }
+    assert policy["PruneOwnEndpointConfigs"]["Resource"] == [f"{arn}:endpoint-config/{pattern}"]
+    assert set(policy["PruneOwnModels"]["Action"]) == {
+        "sagemaker:DescribeModel",
+        "sagemaker:ListTags",
+        "sagemaker:DeleteModel",
+    }
+    assert policy["PruneOwnModels"]["Resource"] == [f"{arn}:model/{pattern}"]
+    own = "churn-ad-" + "0a" * 16
+    others = ["churn-churn-rt-" + "0a" * 16, "churn-ad-manual", own + "0", "churnx-ad-" + "0a" * 16]
+    assert h.iam_match(pattern, own) and not [n for n in others if h.iam_match(pattern, n)]
+    sagemaker_actions = {a for st in policy.values() for a in st["Action"] if a.startswith("sagemaker:")}
+    assert not {a for a in sagemaker_actions if a.startswith(("sagemaker:Create", "sagemaker:Update"))}
+
+
+def test_retained_configs_follow_the_variable(cd):
+    asl = h.definitions(cd.plan(approved_deployment_retain_previous_models=0))[MACHINE]
+    assert asl["States"]["ApplyRetention"]["Parameters"]["Payload"]["retain_previous"] == 0
 
 
 def test_sagemaker_role_reads_only_the_workflows_data_and_repository(plan):
@@ -729,6 +830,8 @@ REFUSED = [
     ("approved_deployment_training_instance_type", "m5.xlarge", "ml.m5.xlarge"),
     ("approved_deployment_endpoint_instance_type", "large", "ml.m5.large"),
     ("approved_deployment_sagemaker_role_arn", "arn:aws:iam::123456789012:user/alice", "IAM role ARN"),
+    ("approved_deployment_retain_previous_models", -1, "whole number from 0 to 100"),
+    ("approved_deployment_retain_previous_models", 2.5, "whole number from 0 to 100"),
 ]
 
 

@@ -179,7 +179,8 @@ def test_approved_deployment_records_the_build_it_deploys_and_refuses_an_older_o
     assert record["Next"] == "AcquireEndpointLock"
     assert states["AcquireEndpointLock"]["Next"] == "CreateEndpointConfig"
     assert record["Catch"][0]["ErrorEquals"] == ["DynamoDB.ConditionalCheckFailedException"]
-    assert record["Catch"][0]["Next"] == "NotifySuperseded"
+    assert record["Catch"][0]["Next"] == "DiscardSupersededCandidate"  # never deployed: its model is deleted
+    assert states["DiscardSupersededCandidate"]["Next"] == "NotifySuperseded"
     assert states["NotifySuperseded"]["Next"] == "Superseded"
     assert states["Superseded"]["Parameters"]["status"] == "superseded" and states["Superseded"]["End"] is True
     # Nothing touches the endpoint before the record.

@@ -114,6 +114,23 @@ class Workflow:
         configs = self.sagemaker.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
         return {c["EndpointConfigName"] for c in configs}
 
+    def own_configs(self) -> set[str]:
+        """The endpoint configs of the workflow's name shape."""
+        pages = self.sagemaker.get_paginator("list_endpoint_configs").paginate(NameContains=f"{NAME_PREFIX}-ad-")
+        return {c["EndpointConfigName"] for page in pages for c in page["EndpointConfigs"]}
+
+    def own_models(self) -> set[str]:
+        pages = self.sagemaker.get_paginator("list_models").paginate(NameContains=f"{NAME_PREFIX}-ad-")
+        return {m["ModelName"] for page in pages for m in page["Models"]}
+
+    def config_model(self, name: str) -> str:
+        return self.sagemaker.describe_endpoint_config(EndpointConfigName=name)["ProductionVariants"][0]["ModelName"]
+
+    def approve(self, execution_arn: str, name: str = "alice@example.com") -> Any:
+        links = self.approval_mail(execution_arn)
+        self.browser.submit(self.browser.open(links["approve"]), links["approve"], name=name)
+        return e2e.wait(self.sfn, execution_arn, timeout=90)
+
     def config_tags(self, name: str) -> dict[str, str]:
         arn = self.sagemaker.describe_endpoint_config(EndpointConfigName=name)["EndpointConfigArn"]
         return {t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
@@ -126,6 +143,12 @@ class Workflow:
         assert len(events) == events_before
         assert events[-1]["type"] in ("TaskSubmitted", "TaskStarted")
         assert e2e.wait_states(self.sfn, execution_arn)[-1] == "RequestApproval"
+
+
+def candidate_model(events: list[dict[str, Any]]) -> str:
+    """The model an execution created (CreateModel's result), from its history."""
+    [created] = e2e.Execution("", "", None, None, None, events).task_outputs("CreateModel")
+    return created["ModelArn"].rsplit("/", 1)[1]
 
 
 def tampered(link: str, **changes: str) -> str:
@@ -235,8 +258,9 @@ def test_the_confirmed_approval_deploys(workflow, approved):
         "CreateEndpoint",  # the first approved commit creates the endpoint
     ]
     assert "DescribeEndpoint" in path
-    assert path[-4:] == ["EndpointReady", "NotifyDeployed", "ReleaseLockBeforeDeployed", "Deployed"]
+    assert path[-5:] == ["EndpointReady", "NotifyDeployed", "ApplyRetention", "ReleaseLockBeforeDeployed", "Deployed"]
     out = run.output
+    assert out["retention"]["status"] == "applied" and out["retention"]["kept_configs"][0] == out["endpoint_config"]
     assert out["status"] == "deployed" and out["commit_id"] == COMMITS["approved"]
     assert out["approval"]["decision"] == "approved"
     assert out["approval"]["decided_by"] == "alice@example.com"
@@ -336,7 +360,12 @@ def test_the_confirmed_rejection_is_caught_notified_and_fails(workflow, approved
     assert run.status == "FAILED"
     assert run.error == "ApprovalRejected"
     assert json.loads(run.cause)["decided_by"] == "bob@example.com"
-    assert run.states_entered()[-3:] == ["RequestApproval", "NotifyRejected", "ApprovalRejected"]
+    assert run.states_entered()[-4:] == [
+        "RequestApproval",
+        "DiscardRejectedCandidate",
+        "NotifyRejected",
+        "ApprovalRejected",
+    ]
     [failure] = run.task_failures()
     assert failure["error"] == "ApprovalRejected"
     assert json.loads(failure["cause"])["comment"] == "recall too low"
@@ -352,6 +381,10 @@ def test_the_confirmed_rejection_is_caught_notified_and_fails(workflow, approved
     assert note.subject == f"[{NAME_PREFIX}] approved deployment: candidate rejected"
     assert f"Commit {COMMITS['rejected']} was not deployed: the approver rejected it." in note.text
     assert "bob@example.com" in note.text and "recall too low" in note.text
+    # Never deployed: its model is deleted, and the notice says so.
+    model = candidate_model(run.events)
+    assert model not in workflow.own_models()
+    assert f"Its model {model}: " in note.text and '"status":"discarded"' in note.text.replace(" ", "")
 
 
 def test_approving_after_the_rejection_changes_nothing(workflow, rejected):
@@ -405,7 +438,13 @@ def test_an_unanswered_approval_expires(workflow, approved, expired):
         run.cause
         == f"Nobody approved or rejected the candidate within {SHORT_TIMEOUT} seconds; its approval links have expired."
     )
-    assert run.states_entered()[-3:] == ["RequestApproval", "NotifyExpired", "ApprovalExpired"]
+    assert run.states_entered()[-4:] == [
+        "RequestApproval",
+        "DiscardExpiredCandidate",
+        "NotifyExpired",
+        "ApprovalExpired",
+    ]
+    assert candidate_model(run.events) not in workflow.own_models()  # never deployed: deleted
     timed_out = [e for e in run.events if e["type"] == "TaskTimedOut"]
     assert [e["taskTimedOutEventDetails"]["error"] for e in timed_out] == ["States.Timeout"]
 
@@ -467,7 +506,10 @@ def test_an_older_commit_approved_later_does_not_replace_a_newer_one(workflow, a
     page = workflow.browser.open(newer_links["approve"])
     workflow.browser.submit(page, newer_links["approve"], name="alice@example.com", comment="newer first")
     newer_run = e2e.wait(workflow.sfn, newer, timeout=60)
-    assert newer_run.status == "SUCCEEDED" and newer_run.output["status"] == "deployed", newer_run.cause
+    assert newer_run.status == "SUCCEEDED" and newer_run.output["status"] == "deployed", (
+        newer_run.states_entered(),
+        newer_run.task_failures(),
+    )
     serving = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)["EndpointConfigName"]
 
     page = workflow.browser.open(older_links["approve"])
@@ -475,7 +517,15 @@ def test_an_older_commit_approved_later_does_not_replace_a_newer_one(workflow, a
     older_run = e2e.wait(workflow.sfn, older, timeout=60)
 
     assert older_run.status == "SUCCEEDED", (older_run.error, older_run.cause)
-    assert older_run.states_entered()[-4:] == ["RequestApproval", "RecordDeployment", "NotifySuperseded", "Superseded"]
+    assert older_run.states_entered()[-5:] == [
+        "RequestApproval",
+        "RecordDeployment",
+        "DiscardSupersededCandidate",
+        "NotifySuperseded",
+        "Superseded",
+    ]
+    assert older_run.output["discard"] == {"status": "discarded", "deleted_models": [candidate_model(older_run.events)]}
+    assert candidate_model(older_run.events) not in workflow.own_models()
     assert older_run.output["status"] == "superseded" and older_run.output["commit_id"] == older_commit
     assert [f["error"] for f in older_run.task_failures()] == ["DynamoDB.ConditionalCheckFailedException"]
     endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
@@ -545,3 +595,60 @@ def test_the_deployment_waits_for_the_endpoint_lock_then_takes_it(workflow, appr
     links = workflow.approval_mail(holder)
     workflow.browser.submit(workflow.browser.open(links["approve"]), links["approve"], name="carol@example.com")
     assert e2e.wait(workflow.sfn, holder, timeout=90).output["status"] == "superseded"
+
+
+def test_retention_keeps_the_serving_config_and_the_previous_ones_and_discards_rejected_candidates(workflow):
+    """Five approved deployments in a row: afterwards exactly the serving config and the 3 newest previous ones
+    (approved_deployment_retain_previous_models' default) remain of the workflow's, with their models. A config and a
+    model of the workflow's name shape without its tag are never touched. A candidate waiting for its approver
+    meanwhile keeps its model (no config names it yet, it may still be deployed); rejected, its model is gone."""
+    retain = 3
+    foreign_model, foreign_config = (f"{NAME_PREFIX}-ad-{i * 32}" for i in ("a", "b"))
+    account = workflow.outputs["state_machine_arn"].split(":")[4]
+    workflow.sagemaker.create_model(
+        ModelName=foreign_model,
+        ExecutionRoleArn=f"arn:aws:iam::{account}:role/someone-else",
+        PrimaryContainer={"Image": f"{workflow.outputs['ecr_repository_url']}:manual"},
+    )
+    workflow.sagemaker.create_endpoint_config(
+        EndpointConfigName=foreign_config,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": foreign_model,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
+    )
+    try:
+        pending = workflow.start("6" * 40)
+        pending_links = workflow.approval_mail(pending)
+        waiting_model = candidate_model(workflow.history(pending))
+        deployed = []
+        for i in range(retain + 2):
+            run = workflow.approve(workflow.start(f"{7 + i:x}" * 40))
+            assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+            assert run.output["retention"]["status"] == "applied", run.output["retention"]
+            deployed.append(run.output["endpoint_config"])
+        kept = deployed[-(retain + 1) :]
+        serving = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)["EndpointConfigName"]
+        assert serving == deployed[-1]
+        # Exactly the serving config and the retain newest previous ones, newest first, and the untagged one.
+        assert run.output["retention"]["kept_configs"] == kept[::-1]
+        assert workflow.own_configs() == {*kept, foreign_config}
+        kept_models = {workflow.config_model(c) for c in kept}
+        # The waiting candidate's model stays: no config names it, and it may still be approved.
+        assert workflow.own_models() == {*kept_models, foreign_model, waiting_model}
+        assert foreign_config in run.output["retention"]["ignored"]
+
+        page = workflow.browser.open(pending_links["reject"])
+        workflow.browser.submit(page, pending_links["reject"], name="bob@example.com", comment="not this one")
+        rejected = e2e.wait(workflow.sfn, pending, timeout=60)
+        assert rejected.status == "FAILED" and rejected.error == "ApprovalRejected"
+        assert "DiscardRejectedCandidate" in rejected.states_entered()
+        assert workflow.own_models() == {*kept_models, foreign_model}  # the rejected candidate's model is gone
+        assert workflow.own_configs() == {*kept, foreign_config}
+    finally:
+        workflow.sagemaker.delete_endpoint_config(EndpointConfigName=foreign_config)
+        workflow.sagemaker.delete_model(ModelName=foreign_model)

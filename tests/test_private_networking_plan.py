@@ -35,7 +35,7 @@ EC2_STAR_ACTIONS = {
     "ec2:DeleteNetworkInterfacePermission",
 }
 # The SageMaker execution roles (one per workflow here) and the Lambda roles (retraining: functions, retention;
-# approved deployment: workflow functions, responder, inference API).
+# approved deployment: workflow functions, responder, inference API, retention).
 SAGEMAKER_ROLES = {"net-churn-rt-sagemaker", "net-bi-sagemaker", "net-cd-sagemaker"}
 
 
@@ -146,7 +146,7 @@ def test_without_vpc_no_ec2_permission_and_no_function_in_a_vpc(plan_default):
             for s in h.statements(doc):
                 assert not any(a.startswith("ec2:") for a in s["Action"]), (role, s)
     functions = h.of_type(plan_default, "aws_lambda_function")
-    assert len(functions) == 8
+    assert len(functions) == 9
     for address, f in functions.items():
         assert f["vpc_config"] == [], address
 
@@ -264,15 +264,15 @@ def test_sagemaker_roles_get_the_network_interface_statements(plan_vpc):
 def test_functions_in_the_vpc_and_their_roles_may_manage_their_interfaces(plan_vpc):
     policies = role_policies(plan_vpc)
     functions = h.of_type(plan_vpc, "aws_lambda_function")
-    assert len(functions) == 8
+    assert len(functions) == 9
     for address, f in functions.items():
         assert f["vpc_config"] == [{"subnet_ids": LAMBDA_SUBNETS, "security_group_ids": LAMBDA_SECURITY_GROUPS}], (
             address
         )
     # Every role the functions run as (retraining: functions, retention; approved deployment: workflow functions,
-    # responder, inference API) has the network-interface policy.
+    # responder, inference API, retention) has the network-interface policy.
     function_roles = lambda_roles(plan_vpc)
-    assert len(function_roles) == 5
+    assert len(function_roles) == 6
     assert function_roles == {role for role, docs in policies.items() if "lambda-vpc" in docs}
     resources = {ENIS, "arn:aws:ec2:us-east-1:*:subnet/subnet-aaaaaaaa"} | {
         f"arn:aws:ec2:us-east-1:*:security-group/{g}" for g in LAMBDA_SECURITY_GROUPS
@@ -370,12 +370,12 @@ def test_subnets_created_in_the_same_plan(tf_fixture):
     }
     # Planned from the lists' lengths: one per SageMaker role, one per Lambda role; their documents hold the IDs
     # and so are known only at apply.
-    assert sorted(rc["name"] for rc in vpc_policies.values()) == ["lambda_vpc"] * 5 + ["sagemaker_vpc"] * 3
+    assert sorted(rc["name"] for rc in vpc_policies.values()) == ["lambda_vpc"] * 6 + ["sagemaker_vpc"] * 3
     for address, rc in vpc_policies.items():
         assert rc["change"]["actions"] == ["create"], address
         assert rc["change"]["after_unknown"].get("policy") is True, address
     functions = {a: rc for a, rc in plan.resource_changes.items() if rc["type"] == "aws_lambda_function"}
-    assert len(functions) == 8
+    assert len(functions) == 9
     for address, rc in functions.items():
         assert rc["change"]["after_unknown"]["vpc_config"] == [
             {"subnet_ids": True, "security_group_ids": True, "vpc_id": True}

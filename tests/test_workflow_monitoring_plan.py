@@ -142,7 +142,12 @@ def test_approved_deployment_alarms_machine_and_functions(planned):
     machines = {n for n, k in kinds.items() if k[0] == "AWS/States"}
     assert machines == {f"churn-cd-approved-deployment-{k}" for k in ("failed", "timed-out", "aborted", "throttled")}
     functions = {k[2]["FunctionName"] for k in kinds.values() if k[0] == "AWS/Lambda"}
-    assert {"churn-cd-input", "churn-cd-approval-request", "churn-cd-approval-responder"} <= functions
+    assert {
+        "churn-cd-input",
+        "churn-cd-approval-request",
+        "churn-cd-approval-responder",
+        "churn-cd-retention",
+    } <= functions
     assert not [k for k in kinds.values() if k[0] == "AWS/SQS"]  # no schedule, no dead-letter queue
     boards = [v for a, v in h.resources(plan).items() if "aws_cloudwatch_dashboard" in a]
     widgets = json.loads(boards[0]["dashboard_body"])["widgets"]

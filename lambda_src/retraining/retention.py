@@ -1,9 +1,19 @@
 """Lambda ``retention.handler``: after a successful deployment, delete the superseded models and endpoint configs.
 
-Event (from the state machine, after the endpoint is InService on the config the run deployed)::
+Used by both workflows that deploy: the hourly retraining (name prefix ``<prefix>-<model>-rt-``) and the approved
+deployment (``<prefix>-ad-``, its own function and role, same package). Event (from the state machine, after the
+endpoint is InService on the config the run deployed)::
 
     {"endpoint_name": "<endpoint>", "endpoint_config": "<config the run deployed>",
-     "name_prefix": "<prefix>-<model>-rt-", "retain_previous": <0..100>}
+     "name_prefix": "<prefix>-<model>-rt-", "retain_previous": <0..100>,
+     "prune_models": "unreferenced" | "of_deleted_configs"}
+
+``prune_models`` (optional, default ``unreferenced``) says which models are candidates for deletion:
+``unreferenced``, every model of the workflow's shape that no remaining config names (the retraining, whose
+candidates live only between CreateModel and CreateEndpointConfig of one run under the endpoint's lock);
+``of_deleted_configs``, only the models the configs deleted by this run named (the approved deployment: a candidate
+waits for its approver for up to days with its model and no config, so a model without a config may still be
+deployed and is never taken for superseded; rejected and expired candidates discard their own model, below).
 
 The workflow's names are ``<name_prefix>`` + 32 hex digits, and everything it creates carries the tag
 ``sfn-ml:execution`` = MD5 of the execution name (32 hex digits). An endpoint config or model is the workflow's own
@@ -23,11 +33,21 @@ Result::
     {"status": "applied", "serving_config": "...", "kept_configs": [...], "kept_models": [...],
      "deleted_configs": [...], "deleted_models": [...], "ignored": [...], "remaining_candidates": <int>}
 
+Discarding a candidate that will never be deployed (approved deployment: rejected, expired or superseded)::
+
+    {"action": "discard_candidate", "model_name": "<prefix>-ad-<32 hex>", "execution_name": "<$$.Execution.Name>",
+     "name_prefix": "<prefix>-ad-"}
+
+deletes that one model only if its name has the workflow's shape and its ``sfn-ml:execution`` tag is the MD5 of
+``execution_name``: the execution that asks created it. Those paths end before CreateEndpointConfig, so no config of
+the workflow names the model. Result: ``{"status": "discarded", "deleted_models": ["..."]}``.
+
 Errors (class name = Step Functions error name): MalformedEvent, RetentionRefused, RetentionIncomplete.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +70,8 @@ MAX_RETAIN = 100
 MAX_DELETIONS = 100
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _PREFIX = re.compile(r"[a-z0-9](-*[a-z0-9])*-(rt|ad)-")
+PRUNE_MODELS = ("unreferenced", "of_deleted_configs")
+DISCARD = "discard_candidate"
 
 
 class RetentionRefused(RetrainingError):
@@ -65,6 +87,13 @@ class RetentionEvent(TypedDict):
     endpoint_config: str
     name_prefix: str
     retain_previous: int
+    prune_models: str
+
+
+class DiscardEvent(TypedDict):
+    model_name: str
+    execution_name: str
+    name_prefix: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +122,15 @@ class Outcome:
     remaining_candidates: int = 0
 
 
+def _parse_prefix(event: dict[str, Any]) -> str:
+    prefix = event.get("name_prefix")
+    if not isinstance(prefix, str) or len(prefix) > 31 or _PREFIX.fullmatch(prefix) is None:
+        raise MalformedEvent(
+            f"name_prefix must look like '<prefix>-<model>-rt-' or '<prefix>-ad-' (lower case), got {prefix!r}"
+        )
+    return prefix
+
+
 def parse_event(event: object) -> RetentionEvent:
     """The event's fields, checked, or MalformedEvent."""
     if not isinstance(event, dict):
@@ -100,18 +138,39 @@ def parse_event(event: object) -> RetentionEvent:
     for key in ("endpoint_name", "endpoint_config"):
         if not is_sagemaker_name(event.get(key)):
             raise MalformedEvent(f"{key} must be a SageMaker name, got {event.get(key)!r}")
-    prefix = event.get("name_prefix")
-    if not isinstance(prefix, str) or len(prefix) > 31 or _PREFIX.fullmatch(prefix) is None:
-        raise MalformedEvent(f"name_prefix must look like '<prefix>-<model>-rt-' (lower case), got {prefix!r}")
+    prefix = _parse_prefix(event)
     retain = event.get("retain_previous")
     if isinstance(retain, bool) or not isinstance(retain, int) or not 0 <= retain <= MAX_RETAIN:
         raise MalformedEvent(f"retain_previous must be a whole number from 0 to {MAX_RETAIN}, got {retain!r}")
+    prune = event.get("prune_models", PRUNE_MODELS[0])
+    if prune not in PRUNE_MODELS:
+        raise MalformedEvent(f"prune_models must be one of {', '.join(PRUNE_MODELS)}, got {prune!r}")
     return RetentionEvent(
         endpoint_name=event["endpoint_name"],
         endpoint_config=event["endpoint_config"],
         name_prefix=prefix,
         retain_previous=retain,
+        prune_models=prune,
     )
+
+
+def parse_discard_event(event: dict[str, Any]) -> DiscardEvent:
+    """A discard_candidate event's fields, checked, or MalformedEvent."""
+    prefix = _parse_prefix(event)
+    model = event.get("model_name")
+    if not isinstance(model, str) or not is_workflow_name(model, prefix):
+        raise MalformedEvent(f"model_name must be {prefix} and 32 hex digits, got {model!r}")
+    execution = event.get("execution_name")
+    if not isinstance(execution, str) or not 1 <= len(execution) <= 80:
+        raise MalformedEvent(
+            f"execution_name must be a Step Functions execution name (1-80 characters), got {execution!r}"
+        )
+    return DiscardEvent(model_name=model, execution_name=execution, name_prefix=prefix)
+
+
+def execution_tag_value(execution_name: str) -> str:
+    """The workflow's execution tag: States.Hash($$.Execution.Name, 'MD5'), 32 lower-case hex digits."""
+    return hashlib.md5(execution_name.encode("utf-8")).hexdigest()  # noqa: S324 - a tag value, not a secret
 
 
 def is_workflow_name(name: str, prefix: str) -> bool:
@@ -230,7 +289,22 @@ def apply_retention(client: Any, event: RetentionEvent, delete: bool = True) -> 
         outcome.remaining_candidates = len(unexamined)
         model_batch: list[str] = []
         referenced: set[str] = set()
-        if not unexamined:
+        if event["prune_models"] == "of_deleted_configs":
+            # Only the models of the configs deleted now; every config left (kept, ignored or still to examine on a
+            # later run) is described, and a model any of them names stays.
+            named: list[str] = []
+            for name in to_delete:
+                named.extend(sorted(config_models(client.describe_endpoint_config(EndpointConfigName=name))))
+            for name in selection.keep + outcome.ignored + unexamined:
+                referenced.update(config_models(client.describe_endpoint_config(EndpointConfigName=name)))
+            for name in dict.fromkeys(named):
+                if name in referenced or not is_workflow_name(name, prefix):
+                    continue
+                if is_workflow_tagged(tags_of(client, _arn(endpoint_arn, "model", name))):
+                    model_batch.append(name)
+                else:
+                    outcome.ignored.append(name)
+        elif not unexamined:
             # Every config left after this run (kept or ignored) is described: a model any of them names stays.
             for name in selection.keep + outcome.ignored:
                 referenced.update(config_models(client.describe_endpoint_config(EndpointConfigName=name)))
@@ -273,7 +347,35 @@ def _delete_all(outcome: Outcome, configs: list[str], models: list[str], client:
             done.append(name)
 
 
+def discard_candidate(client: Any, event: DiscardEvent) -> list[str]:
+    """Delete the one model of a candidate that will never be deployed, if the asking execution created it."""
+    name = event["model_name"]
+    try:
+        model = client.describe_model(ModelName=name)
+        tags = tags_of(client, model["ModelArn"])
+    except Exception as exc:
+        raise RetentionRefused(
+            f"could not describe model {name} or read its tags ({type(exc).__name__}: {exc}): nothing was deleted"
+        ) from exc
+    if tags.get(EXECUTION_TAG) != execution_tag_value(event["execution_name"]):
+        raise RetentionRefused(
+            f"model {name} does not carry this execution's {EXECUTION_TAG} tag "
+            f"(found {tags.get(EXECUTION_TAG)!r}): nothing was deleted"
+        )
+    try:
+        client.delete_model(ModelName=name)
+    except Exception as exc:
+        raise RetentionIncomplete(f"deleting {name} failed ({type(exc).__name__}: {exc}); nothing was deleted") from exc
+    return [name]
+
+
 def handler(event: object, context: object = None) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("action") == DISCARD:
+        with errors_logged("retention"):
+            discard = parse_discard_event(event)
+            deleted = discard_candidate(sagemaker_client(), discard)
+        log_decision("retention", outcome="discarded", model_name=discard["model_name"], deleted_models=deleted)
+        return {"status": "discarded", "deleted_models": deleted}
     with errors_logged("retention"):
         parsed = parse_event(event)
         outcome = apply_retention(sagemaker_client(), parsed)

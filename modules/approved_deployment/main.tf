@@ -195,6 +195,9 @@ locals {
     catch_all                     = local.catch_all
     lock_table_name               = local.lock_table_name
     lock_retry                    = local.lock_retry
+    retention_function_arn        = local.retention_function_arn
+    retention_name_prefix         = local.retention_name_prefix
+    retain_previous_models        = var.retain_previous_models
   }
   # The workflow's own states plus the shared create-or-update-the-endpoint-and-wait states.
   approved_deployment_main = jsondecode(templatefile("${path.module}/../../definitions/approved_deployment.asl.json.tftpl", local.approved_deployment_template_vars))
@@ -276,7 +279,7 @@ module "workflow_iam" {
   sagemaker_job_types           = ["training", "transform"]
   sagemaker_deploys_models      = true
   endpoint_names                = [local.cd_endpoint_name]
-  lambda_function_arns          = values(local.cd_function_arns)
+  lambda_function_arns          = concat(values(local.cd_function_arns), [local.retention_function_arn])
   sns_topic_arns                = [var.notifications_topic_arn]
   lock_table_arns               = [local.lock_table_arn]
   rollback_alarm_arns           = module.endpoint_rollout.rollback_alarm_arns["approved"]

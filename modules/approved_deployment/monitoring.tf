@@ -17,7 +17,7 @@ module "monitoring" {
   state_machines                  = { approved-deployment = local.cd_state_machine_arn }
   state_machine_names             = { approved-deployment = local.cd_state_machine_name }
   lambda_function_names = merge(
-    { for k, f in merge(local.cd_functions, local.cd_responder_function) : k => f.function_name },
+    { for k, f in merge(local.cd_functions, local.cd_responder_function, local.retention_function) : k => f.function_name },
     { for k, f in local.cd_inference_function : k => f.function_name if local.create_inference_api },
   )
   endpoint_names = { approved = local.cd_endpoint_name }

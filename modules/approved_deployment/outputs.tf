@@ -15,11 +15,13 @@ locals {
   function_names = merge(
     module.functions.function_names,
     module.responder_function.function_names,
+    module.retention_function.function_names,
     try(module.inference_function[0].function_names, {}),
   )
   function_arns = merge(
     module.functions.function_arns,
     module.responder_function.function_arns,
+    module.retention_function.function_arns,
     try(module.inference_function[0].function_arns, {}),
   )
 }
@@ -60,7 +62,7 @@ output "state_machine_role_arn" {
 }
 
 output "function_names" {
-  description = "Names of the Lambda functions by purpose: input, request, responder and (with create_inference_api) inference."
+  description = "Names of the Lambda functions by purpose: input, request, responder, retention and (with create_inference_api) inference."
   value       = local.function_names
 }
 

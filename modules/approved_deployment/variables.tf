@@ -414,6 +414,17 @@ variable "endpoint_deployment_config" {
   default     = null
 }
 
+variable "retain_previous_models" {
+  type        = number
+  description = "After each successful deployment, how many superseded endpoint configs of the workflow to keep (the newest, for rollback) besides the serving one; older ones and the models they named are deleted. A rejected, expired or superseded candidate's model is deleted when its run ends. Only names and tags the workflow wrote are touched. 0 keeps the serving one alone."
+  default     = 3
+
+  validation {
+    condition     = var.retain_previous_models >= 0 && var.retain_previous_models <= 100 && floor(var.retain_previous_models) == var.retain_previous_models
+    error_message = "The retain_previous_models must be a whole number from 0 to 100."
+  }
+}
+
 variable "create_sagemaker_role" {
   type        = bool
   description = "Create the SageMaker execution role the training and transform jobs and the models run as, allowed exactly the workflow's data, outputs, repository and KMS key. false: use sagemaker_role_arn."

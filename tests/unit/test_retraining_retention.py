@@ -125,6 +125,8 @@ def event(**overrides: Any) -> dict[str, Any]:
         {"name_prefix": ""},
         {"endpoint_config": "bad_name"},
         {"endpoint_name": None},
+        {"prune_models": "all"},
+        {"name_prefix": "acme-xx-"},
     ],
 )
 def test_malformed_events_are_refused(bad):
@@ -158,6 +160,12 @@ class FakeSageMaker:
             "EndpointStatus": self.status,
             "EndpointConfigName": self.serving,
         }
+
+    def describe_model(self, ModelName):
+        self._call("describe_model", ModelName)
+        if ModelName not in self.models:
+            raise RuntimeError(f"Could not find model {ModelName}")
+        return {"ModelName": ModelName, "ModelArn": f"{ARN}:model/{ModelName}"}
 
     def describe_endpoint_config(self, EndpointConfigName):
         self._call("describe_endpoint_config", EndpointConfigName)
@@ -302,3 +310,75 @@ def test_handler_result_shape(monkeypatch):
         "ignored",
         "remaining_candidates",
     }
+
+
+# --- the approved deployment: models of deleted configs only, and discarded candidates ---------------------------
+
+AD = "acme-ad-"
+
+
+def test_approved_deployment_deletes_only_the_models_of_deleted_configs():
+    """A model without a config may be a candidate still waiting for its approver: never taken for superseded."""
+    fake = account()
+    result = retention.apply_retention(
+        fake, retention.parse_event(event(retain_previous=1, prune_models="of_deleted_configs"))
+    )
+    assert result.deleted_configs == [name(0), name(1), name(2), name(3)]
+    assert result.deleted_models == [name(100), name(101), name(102), name(103)]
+    assert name(200) in fake.models  # the model without a config stays
+    assert name(150) in fake.models and name(50) in fake.configs  # untagged: never touched
+    assert set(result.kept_models) == {name(104), name(105), name(150)}
+
+
+def test_approved_deployment_keeps_a_model_a_remaining_config_still_names():
+    fake = account()
+    fake.configs[name(51)] = (0, name(104), {})  # an untagged config naming a deleted config's model
+    fake.configs[name(0)] = (0, name(151), TAG)  # a deleted config naming an untagged model
+    fake.models[name(151)] = (0, {})
+    result = retention.apply_retention(
+        fake, retention.parse_event(event(retain_previous=0, prune_models="of_deleted_configs"))
+    )
+    assert name(104) in fake.models and name(104) not in result.deleted_models  # name(51) still names it
+    assert name(151) in fake.models and name(151) in result.ignored
+
+
+def discard(model: str, execution: str = "run-1") -> dict[str, Any]:
+    return {"action": "discard_candidate", "model_name": model, "execution_name": execution, "name_prefix": AD}
+
+
+def test_a_discarded_candidate_is_deleted_only_by_the_execution_that_created_it(monkeypatch):
+    mine = {"sfn-ml:execution": retention.execution_tag_value("run-1")}
+    fake = FakeSageMaker({}, {name(1, AD): (0, mine), name(2, AD): (0, TAG), name(3, AD): (0, {})}, serving="x")
+    monkeypatch.setitem(retention.__dict__, "sagemaker_client", lambda: fake)
+    assert retention.handler(discard(name(1, AD))) == {"status": "discarded", "deleted_models": [name(1, AD)]}
+    assert name(1, AD) not in fake.models
+    for other in (name(2, AD), name(3, AD)):  # another execution's, or untagged
+        with pytest.raises(RetentionRefused, match="does not carry this execution"):
+            retention.handler(discard(other))
+        assert other in fake.models
+    with pytest.raises(RetentionRefused, match="Could not find model"):
+        retention.handler(discard(name(1, AD)))
+    assert [op for op, _ in fake.calls if op.startswith("delete")] == ["delete_model"]
+
+
+def test_the_execution_tag_value_is_the_md5_of_the_execution_name():
+    # States.Hash(..., 'MD5') of the name, hex: the known MD5 of "abc".
+    assert retention.execution_tag_value("abc") == "900150983cd24fb0d6963f7d28e17f72"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"model_name": name(1)},  # the retraining's shape
+        {"model_name": "acme-ad-manual"},
+        {"execution_name": ""},
+        {"execution_name": "x" * 81},
+        {"name_prefix": "acme-ad"},
+    ],
+)
+def test_malformed_discard_events_are_refused(bad, monkeypatch):
+    fake = FakeSageMaker({}, {}, serving="x")
+    monkeypatch.setitem(retention.__dict__, "sagemaker_client", lambda: fake)
+    with pytest.raises(MalformedEvent):
+        retention.handler({**discard(name(1, AD)), **bad})
+    assert fake.calls == []
