@@ -120,11 +120,17 @@ def put_service_event(
     matched = 0
     bus = backend.describe_event_bus("default")
     for rule in list(bus.rules.values()):
-        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+        # A scheduled rule has no event pattern and matches no event (PutRule takes one or the other); moto's empty
+        # pattern would match every event.
+        if rule.state != "ENABLED" or not rule.event_pattern.get_pattern():
+            continue
+        if not rule.event_pattern.matches_event(event):
             continue
         matched += 1
         try:
             rule.send_to_targets(copy.deepcopy(event))
+        except NotImplementedError:  # a target type moto cannot deliver to (AWS would): not a failure of the emitter
+            LOG.warning("the emulator cannot deliver %s to the targets of %s", detail_type, rule.arn)
         except Exception:  # a target that fails never fails the service that emitted the event
             LOG.exception("delivering %s to the targets of %s failed", detail_type, rule.arn)
     return matched

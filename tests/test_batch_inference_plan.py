@@ -82,12 +82,12 @@ def plan_kms(planned):
     return planned("batch_inference", batch_inference_models={"iris": model()}, kms_key_arn=KMS)
 
 
-def asl(plan) -> dict:
-    return h.definitions(plan)[MACHINE]
+def asl(plan, machine: str = MACHINE) -> dict:
+    return h.definitions(plan)[machine]
 
 
-def processor(plan) -> dict:
-    return asl(plan)["States"]["RunModels"]["ItemProcessor"]
+def processor(plan, machine: str = MACHINE) -> dict:
+    return asl(plan, machine)["States"]["RunModels"]["ItemProcessor"]
 
 
 def manifest(plan) -> list[dict]:
@@ -321,7 +321,7 @@ def test_job_names_stay_within_sagemaker_limits(fx):
     name = "m" * 63
     plan = fx.plan(name_prefix="p" * 26, batch_inference_models={name: model()})
     shape = re.compile(r"States\.Format\('([a-z0-9-]+)\{\}', States\.Hash\(States\.UUID\(\), 'MD5'\)\)")
-    for task, job in _jobs(plan).items():
+    for task, job in _jobs(plan, f"{'p' * 26}-batch-inference").items():
         fixed = shape.fullmatch(job["Parameters"]["ProcessingJobName.$"])
         assert fixed and fixed.group(1) == "p" * 26 + "-bi-", task
         longest = fixed.group(1) + "0" * 32  # an MD5 is 32 hex digits
@@ -430,8 +430,8 @@ def test_each_model_runs_preprocess_then_inference_then_postprocess(plan3):
         assert proc["States"][choice["Default"]]["Next"] == "NotifyModelFailure"
 
 
-def _jobs(plan) -> dict[str, dict]:
-    proc = processor(plan)
+def _jobs(plan, machine: str = MACHINE) -> dict[str, dict]:
+    proc = processor(plan, machine)
     jobs = {n: s for n, s in proc["States"].items() if s["Type"] == "Task" and "sagemaker" in s["Resource"]}
     jobs["RunPreprocessJob"] = proc["States"]["Preprocess"]["ItemProcessor"]["States"]["RunPreprocessJob"]
     return jobs

@@ -226,3 +226,18 @@ def test_a_disabled_rule_delivers_nothing(clients):
     clients["events"].disable_rule(Name=alerted.rule.rsplit("/", 1)[1])
     assert alerted.run("disabled", fail=True).status == "FAILED"
     assert alerted.notices("disabled", timeout=1) == []
+
+
+def test_a_scheduled_rule_gets_no_event(clients, caplog):
+    """A rule with a schedule (and a state machine target, which moto cannot deliver to) matches no event."""
+    events = clients["events"]
+    alerted = Alerted(clients)
+    name = e2e.unique("hourly")
+    events.put_rule(Name=name, ScheduleExpression="rate(1 hour)")
+    events.put_targets(
+        Rule=name, Targets=[{"Id": "machine", "Arn": alerted.machine, "RoleArn": e2e.any_action_role(alerted.sfn)}]
+    )
+    with caplog.at_level("WARNING", logger="scripts.moto_events"):
+        assert alerted.run("scheduled", fail=True).status == "FAILED"
+        assert len(alerted.notices("scheduled")) == 1  # the pattern rule still gets it
+    assert not [r for r in caplog.records if name in r.getMessage()]
