@@ -49,6 +49,30 @@ class Execution:
     def task_failures(self) -> list[dict[str, Any]]:
         return [e["taskFailedEventDetails"] for e in self.events if e["type"] == "TaskFailed"]
 
+    def explain(self) -> str:
+        """What an assertion message needs to name a failure: the path taken, every failure event's error and cause
+        (task, Lambda, execution), and the input of the last state entered (a Fail state's input carries the caught
+        error of the state that failed)."""
+        failures = [
+            {"type": e["type"], **details}
+            for e in self.events
+            for key, details in e.items()
+            if key.endswith("FailedEventDetails") or key.endswith("TimedOutEventDetails")
+        ]
+        entered = [e for e in self.events if e["type"].endswith("StateEntered")]
+        last_input = entered[-1]["stateEnteredEventDetails"].get("input") if entered else None
+        return json.dumps(
+            {
+                "status": self.status,
+                "error": self.error,
+                "cause": self.cause,
+                "states_entered": self.states_entered(),
+                "failures": failures,
+                "last_state_input": last_input,
+            },
+            indent=1,
+        )
+
     def task_outputs(self, state: str) -> list[Any]:
         """Outputs of the Task state's successful attempts, parsed."""
         current, outputs = None, []

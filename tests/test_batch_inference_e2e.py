@@ -137,7 +137,7 @@ def workflow(emulator, tmp_path_factory) -> Any:
 
 def test_one_model_runs_its_three_steps(workflow):
     run = workflow.run(workflow.outputs["models"]["iris"]["execution_input"])
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.states_entered() == [
         "SelectModels",
         "OneModel",
@@ -179,7 +179,7 @@ def test_one_model_runs_its_three_steps(workflow):
 
 def test_the_nightly_run_fans_out_over_the_shared_manifest(workflow):
     run = workflow.run(json.dumps({"trigger": "schedule", "workflow": "batch-inference"}))  # the shared rule's input
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.states_entered()[:3] == ["SelectModels", "AllModels", "RunModels"]
     # iris only: iris-hourly runs on its own schedule
     assert run.output["models"] == 1 and run.output["scope"] == "shared schedule"
@@ -230,7 +230,7 @@ def test_a_throttled_job_start_is_retried_and_the_run_tag_is_valid_for_any_execu
         run = workflow.run(workflow.outputs["models"]["iris"]["execution_input"], name=name)
     finally:
         fault.remove()
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert fault.failed == 1
     jobs = workflow.jobs_of(name)
     assert sorted(j["tags"]["sfn-ml:step"] for j in jobs) == ["inf", "post", "pre0"]

@@ -307,7 +307,7 @@ def test_a_lone_run_goes_on_while_the_list_is_empty_and_releases(workflow):
         arn = workflow.start()
         assert workflow.sfn.list_executions(stateMachineArn=workflow.outputs["state_machine_arn"])["executions"] == []
         run = e2e.wait(workflow.sfn, arn)
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.output["status"] == "deployed"
     assert run.states_entered()[:2] == ["AcquireLock", "PrepareRun"] and "Train" in run.states_entered()
     assert run.states_entered()[-2:] == ["ReleaseLockBeforeDeployed", "Deployed"]
@@ -361,7 +361,7 @@ def test_a_run_aborted_without_releasing_is_taken_over(workflow):
         assert lock_item(workflow)["holder"] == {"S": aborted}  # nobody released it
         slow.release.set()
         run = e2e.wait(workflow.sfn, workflow.start())
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     path = run.states_entered()
     assert path[:6] == [
         "AcquireLock",
@@ -380,7 +380,7 @@ def test_a_lock_of_an_execution_that_does_not_exist_is_taken_over(workflow):
     put_lock(workflow, machine.replace(":stateMachine:", ":execution:") + ":gone-" + e2e.unique("x"))
     workflow.upload(wrong_validation_labels=7)
     run = e2e.wait(workflow.sfn, workflow.start())
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert "TakeOverLock" in run.states_entered() and "IsLockHolderRunning" not in run.states_entered()
     assert [f["error"] for f in run.task_failures()][:2] == [
         "DynamoDB.ConditionalCheckFailedException",
@@ -401,7 +401,7 @@ def test_a_redriven_run_takes_back_its_own_lock(workflow):
     )["executionArn"]
     assert started == own_arn
     run = e2e.wait(workflow.sfn, started)
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.states_entered()[:2] == ["AcquireLock", "PrepareRun"] and "Train" in run.states_entered()
     assert lock_item(workflow) is None
 

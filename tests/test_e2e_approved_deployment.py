@@ -561,7 +561,7 @@ def test_the_deployment_waits_for_the_endpoint_lock_then_takes_it(workflow, appr
     workflow.dynamodb.delete_item(TableName=f"{NAME_PREFIX}-endpoint-locks", Key={"lock_key": {"S": workflow.endpoint}})
     run = e2e.wait(workflow.sfn, waiting, timeout=90)
 
-    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", run.explain()
     path = run.states_entered()
     first_lock = path.index("AcquireEndpointLock")
     assert path[first_lock : first_lock + 6] == [
@@ -628,7 +628,7 @@ def test_retention_keeps_the_serving_config_and_the_previous_ones_and_discards_r
         deployed = []
         for i in range(retain + 2):
             run = workflow.approve(workflow.start(f"{7 + i:x}" * 40))
-            assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+            assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", run.explain()
             assert run.output["retention"]["status"] == "applied", run.output["retention"]
             deployed.append(run.output["endpoint_config"])
         kept = deployed[-(retain + 1) :]

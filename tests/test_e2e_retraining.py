@@ -163,7 +163,7 @@ def first_hour(workflow) -> e2e.Execution:
 
 def test_good_candidate_creates_the_endpoint(workflow, first_hour):
     run = first_hour
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     out = run.output
     assert out["status"] == "deployed"
     # The gate decided on the number the stand-in measured, and there was no champion to beat.
@@ -246,7 +246,7 @@ def test_worse_candidate_is_rejected_and_nothing_deployed(workflow, first_hour, 
     before, endpoint_before = workflow.inventory(), workflow.endpoint_state()
     run = workflow.run_hour(wrong_validation_labels=wrong)
 
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.output["status"] == "rejected"
     assert run.output["decision"]["deploy"] is False
     assert run.output["decision"]["metric_value"] == pytest.approx(logged(1 - wrong / VALIDATION_ROWS))
@@ -269,7 +269,7 @@ def test_better_candidate_updates_the_endpoint(workflow, first_hour):
     assert champion < 1.0
     run = workflow.run_hour(wrong_validation_labels=0)
 
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.output["status"] == "deployed"
     assert run.output["decision"]["metric_value"] == 1.0
     assert f"beats the champion on endpoint {workflow.endpoint} ({champion!r})" in run.output["decision"]["reason"]
@@ -478,7 +478,7 @@ def test_update_rollback_failed_endpoint_is_recovered_by_a_new_update(workflow, 
     path = run.states_entered()
     assert path[2:5] == ["CheckEndpoint", "EndpointCanTakeUpdate", "EndpointChecked"]
     assert "UpdateEndpoint" in path
-    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.status == "SUCCEEDED", run.explain()
     assert run.output["status"] == "deployed"
     endpoint = workflow.endpoint_state()
     assert endpoint["EndpointStatus"] == "InService"
@@ -606,7 +606,7 @@ def test_retention_keeps_the_serving_and_the_previous_three(workflow, first_hour
     for _ in range(5):
         with _no_valid_champion(workflow):
             run = workflow.run_hour(wrong_validation_labels=4)  # 0.9333 > 0.9 deploys
-        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        assert run.status == "SUCCEEDED", run.explain()
         assert run.output["status"] == "deployed"
         assert run.output["retention"]["status"] == "applied", run.output["retention"]
         assert run.states_entered()[-4:] == [

@@ -66,7 +66,7 @@ def _approve(workflow, commit: str) -> str:
 def created(workflow) -> e2e.Execution:
     """The first approved commit creates the endpoint (CreateEndpoint takes no deployment config)."""
     run = e2e.wait(workflow.sfn, _approve(workflow, "a" * 40), timeout=120)
-    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", run.explain()
     return run
 
 
@@ -74,7 +74,7 @@ def test_an_approved_rollout_that_completes_serves_the_new_config(workflow, crea
     commit = "b" * 40
     run = e2e.wait(workflow.sfn, _approve(workflow, commit), timeout=120)
 
-    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", (run.error, run.cause)
+    assert run.status == "SUCCEEDED" and run.output["status"] == "deployed", run.explain()
     entered = run.states_entered()
     assert "UpdateEndpoint" in entered and "EndpointRolledBack" not in entered
     endpoint = workflow.sagemaker.describe_endpoint(EndpointName=workflow.endpoint)
@@ -100,7 +100,7 @@ def test_an_approved_rollout_rolled_back_by_an_alarm_keeps_the_old_config(workfl
     finally:
         workflow.cloudwatch.set_alarm_state(AlarmName=ALARM_5XX, StateValue="OK", StateReason="test over")
 
-    assert run.status == "FAILED" and run.error == "ApprovedDeploymentFailed", (run.error, run.cause)
+    assert run.status == "FAILED" and run.error == "ApprovedDeploymentFailed", run.explain()
     entered = run.states_entered()
     assert "EndpointRolledBack" in entered, entered
     rolled_back = entered.index("EndpointRolledBack")
