@@ -23,6 +23,7 @@ module "approved_deployment" {
   lambda_runtime          = var.lambda_runtime
   create_execution_alerts = var.create_execution_alerts
   create_alarms           = var.create_alarms
+  alarm_kinds             = var.approved_deployment_alarm_kinds
   create_dashboard        = var.create_dashboards
   # The root's one lock table: retraining and approved deployment exclude each other on one endpoint.
   create_lock_table = false

@@ -21,6 +21,7 @@ module "batch_inference" {
   log_retention_days      = var.log_retention_days
   create_execution_alerts = var.create_execution_alerts
   create_alarms           = var.create_alarms
+  alarm_kinds             = var.batch_inference_alarm_kinds
   create_dashboard        = var.create_dashboards
 
   models                       = var.batch_inference_models

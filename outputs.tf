@@ -228,7 +228,7 @@ output "approved_deployment_state_machine_role_arn" {
 }
 
 output "approved_deployment_role_arns" {
-  description = "ARNs of the approved-deployment roles by purpose (sagemaker, state_machine, functions, responder, inference, codebuild, codepipeline, source_events; null for a role not created), or null when the workflow is not created."
+  description = "ARNs of the approved-deployment roles by purpose (sagemaker, state_machine, functions, responder, retention, inference, codebuild, codepipeline, source_events; null for a role not created), or null when the workflow is not created."
   value       = one(module.approved_deployment[*].role_arns)
 }
 
@@ -238,7 +238,7 @@ output "approved_deployment_role_names" {
 }
 
 output "approved_deployment_function_names" {
-  description = "Names of the approved-deployment Lambda functions by purpose (input, request, responder, inference), or null."
+  description = "Names of the approved-deployment Lambda functions by purpose (input, request, responder, retention, inference), or null."
   value       = one(module.approved_deployment[*].function_names)
 }
 

@@ -26,6 +26,7 @@ module "hourly_retraining" {
   lambda_runtime          = var.lambda_runtime
   create_execution_alerts = var.create_execution_alerts
   create_alarms           = var.create_alarms
+  alarm_kinds             = var.retraining_alarm_kinds
   create_dashboard        = var.create_dashboards
 
   # One lock table for every workflow of this module that deploys to an endpoint (lock.tf).

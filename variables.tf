@@ -879,8 +879,41 @@ variable "approved_deployment_inference_api_throttling_burst_limit" {
 
 variable "create_alarms" {
   type        = bool
-  description = "Create the workflows' CloudWatch alarms (state machines' failed, timed-out, aborted and throttled executions, schedules' dead-letter queues, Lambda errors) to the notifications topic. Applies to every workflow that has them."
+  description = "Create the workflows' CloudWatch alarms (state machines' failed, timed-out, aborted and throttled executions, schedules' dead-letter queues, Lambda errors) to the notifications topic. Applies to every workflow that has them; retraining_alarm_kinds, batch_inference_alarm_kinds and approved_deployment_alarm_kinds choose which, per workflow."
   default     = true
+}
+
+variable "retraining_alarm_kinds" {
+  type        = set(string)
+  description = "Which of the retraining workflow's alarms create_alarms creates: \"executions\" (its state machines' failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (its schedules' dead-letter queues), \"lambda_errors\" (its functions' errors). Default: all three; [] creates none for this workflow."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.retraining_alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The retraining_alarm_kinds may hold only \"executions\", \"dead_letter_queue\" and \"lambda_errors\"; [] creates no alarm for the workflow."
+  }
+}
+
+variable "batch_inference_alarm_kinds" {
+  type        = set(string)
+  description = "Which of the batch-inference workflow's alarms create_alarms creates: \"executions\" (its state machines' failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (its schedules' dead-letter queues), \"lambda_errors\" (its functions' errors). Default: all three; [] creates none for this workflow."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.batch_inference_alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The batch_inference_alarm_kinds may hold only \"executions\", \"dead_letter_queue\" and \"lambda_errors\"; [] creates no alarm for the workflow."
+  }
+}
+
+variable "approved_deployment_alarm_kinds" {
+  type        = set(string)
+  description = "Which of the approved-deployment workflow's alarms create_alarms creates: \"executions\" (its state machines' failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (its schedules' dead-letter queues), \"lambda_errors\" (its functions' errors). Default: all three; [] creates none for this workflow."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.approved_deployment_alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The approved_deployment_alarm_kinds may hold only \"executions\", \"dead_letter_queue\" and \"lambda_errors\"; [] creates no alarm for the workflow."
+  }
 }
 
 variable "create_dashboards" {

@@ -87,6 +87,15 @@ def test_the_workflows_use_exactly_what_was_passed(consumer, emulator):
     assert out["team_email"] in endpoints
 
 
+def test_the_role_outputs_name_the_role_each_approved_deployment_function_runs_as(consumer, emulator):
+    _, _, out = consumer
+    roles, names = out["approved_deployment_role_arns"], out["approved_deployment_function_names"]
+    runs_as = {"input": "functions", "request": "functions", "responder": "responder", "retention": "retention"}
+    lambda_ = emulator.client("lambda")
+    for purpose, role in runs_as.items():
+        assert lambda_.get_function(FunctionName=names[purpose])["Configuration"]["Role"] == roles[role], purpose
+
+
 def test_a_second_plan_changes_nothing(consumer):
     fixture, _, _ = consumer
     var_file = fixture.dir / "replan.tfvars.json"

@@ -31,6 +31,9 @@ BAD = [
     ({"notification_emails": {"team": "nobody"}}, "notification_emails", "name@domain.tld"),
     ({"kms_key_arn": ""}, "kms_key_arn", "KMS key ARN"),
     ({"kms_key_arn": "alias/ml"}, "kms_key_arn", "KMS key ARN"),
+    ({"retraining_alarm_kinds": ["errors"]}, "retraining_alarm_kinds", '"executions", "dead_letter_queue"'),
+    ({"batch_inference_alarm_kinds": ["dlq"]}, "batch_inference_alarm_kinds", '"lambda_errors"'),
+    ({"approved_deployment_alarm_kinds": ["all"]}, "approved_deployment_alarm_kinds", "[] creates no alarm"),
     ({"create_artifact_bucket": False}, "artifact_bucket_name", "must be set when create_artifact_bucket is false"),
 ]
 

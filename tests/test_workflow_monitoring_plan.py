@@ -100,6 +100,32 @@ def test_switches_off_create_no_alarm_and_no_dashboard(fx):
     assert plan.outputs["alarm_arns"] == []
 
 
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (["executions"], {"AWS/States"}),
+        (["dead_letter_queue", "lambda_errors"], {"AWS/SQS", "AWS/Lambda"}),
+        ([], set()),
+    ],
+)
+def test_alarm_kinds_choose_which_alarms(fx, kinds, expected):
+    plan = fx.plan(models={"churn": CHURN}, alarm_kinds=kinds)
+    assert {a["namespace"] for a in _alarms(plan).values()} == expected
+    assert len(plan.outputs["alarm_arns"]) == len(_alarms(plan))
+    assert [a for a in h.resources(plan) if "aws_cloudwatch_dashboard" in a], "the dashboard does not depend on them"
+
+
+def test_a_bad_alarm_kind_is_refused_naming_the_variable(fx):
+    message = fx.plan_error(models={"churn": CHURN}, alarm_kinds=["executions", "throttles"])
+    assert "The alarm_kinds may hold only" in message, message
+
+
+def test_the_root_passes_each_workflows_alarm_kinds(tf_fixture):
+    plan = tf_fixture("root_inputs").plan(retraining_models={"churn": CHURN}, retraining_alarm_kinds=["lambda_errors"])
+    namespaces = {a["namespace"] for a in _alarms(plan).values()}
+    assert namespaces == {"AWS/Lambda"}, sorted(_alarms(plan))
+
+
 def _kinds(plan):
     return {
         name: (a["namespace"], a["metric_name"], a["dimensions"], a["alarm_actions"], a["threshold"])

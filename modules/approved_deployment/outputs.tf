@@ -7,6 +7,7 @@ locals {
     state_machine = module.workflow_iam.state_machine_role_arn
     functions     = module.workflow_iam.lambda_role_arn
     responder     = module.responder_iam.lambda_role_arn
+    retention     = module.retention_iam.lambda_role_arn
     inference     = try(module.inference_iam[0].lambda_role_arn, null)
     codebuild     = try(aws_iam_role.codebuild[0].arn, null)
     codepipeline  = try(aws_iam_role.codepipeline[0].arn, null)
@@ -42,7 +43,7 @@ output "state_machine_log_group_name" {
 }
 
 output "role_arns" {
-  description = "ARNs of the workflow's roles by purpose: sagemaker (created or given), state_machine, functions (input check, approval request), responder, inference, codebuild, codepipeline, source_events; null for a role not created."
+  description = "ARNs of the workflow's roles by purpose: sagemaker (created or given), state_machine, functions (input check, approval request), responder, retention, inference, codebuild, codepipeline, source_events; null for a role not created."
   value       = local.role_arns
 }
 

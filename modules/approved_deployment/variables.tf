@@ -116,7 +116,7 @@ variable "sagemaker_enable_inter_container_traffic_encryption" {
 
 variable "lambda_subnet_ids" {
   type        = list(string)
-  description = "Subnets to attach the workflow's Lambda functions (input check, approval request, responder, inference API) to (vpc_config): [] (the default) for no VPC. Given with lambda_security_group_ids; the functions call AWS APIs (SageMaker, S3, DynamoDB, SNS, ...), so the subnets need a NAT gateway or VPC endpoints for them. The functions' roles get the network-interface permissions Lambda needs."
+  description = "Subnets to attach the workflow's Lambda functions (input check, approval request, responder, retention, inference API) to (vpc_config): [] (the default) for no VPC. Given with lambda_security_group_ids; the functions call AWS APIs (SageMaker, S3, DynamoDB, SNS, ...), so the subnets need a NAT gateway or VPC endpoints for them. The functions' roles get the network-interface permissions Lambda needs."
   default     = []
 
   # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
@@ -133,7 +133,7 @@ variable "lambda_subnet_ids" {
 
 variable "lambda_security_group_ids" {
   type        = list(string)
-  description = "Security groups of the workflow's Lambda functions (input check, approval request, responder, inference API); given together with lambda_subnet_ids (both or neither)."
+  description = "Security groups of the workflow's Lambda functions (input check, approval request, responder, retention, inference API); given together with lambda_subnet_ids (both or neither)."
   default     = []
 
   # Two validations: the count is known at plan even when the IDs are not (an unknown condition is not checked).
@@ -631,6 +631,17 @@ variable "create_alarms" {
   type        = bool
   description = "Create CloudWatch alarms to the topic on the state machine (failed, timed-out, aborted, throttled executions), the schedule's dead-letter queue (where there is one) and the Lambda functions' errors (where there are any)."
   default     = true
+}
+
+variable "alarm_kinds" {
+  type        = set(string)
+  description = "Which alarms create_alarms creates: \"executions\" (the state machine: failed, timed-out, aborted, throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue, where there is one), \"lambda_errors\" (the functions' errors). Default: all three; [] creates none."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The alarm_kinds may hold only \"executions\" (the state machine's failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue) and \"lambda_errors\" (the functions' errors); [] creates no alarm."
+  }
 }
 
 variable "create_dashboard" {

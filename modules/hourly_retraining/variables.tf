@@ -351,6 +351,17 @@ variable "create_alarms" {
   default     = true
 }
 
+variable "alarm_kinds" {
+  type        = set(string)
+  description = "Which alarms create_alarms creates: \"executions\" (each model's state machine: failed, timed-out, aborted, throttled executions), \"dead_letter_queue\" (each schedule's dead-letter queue), \"lambda_errors\" (the functions' errors). Default: all three; [] creates none."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The alarm_kinds may hold only \"executions\" (the state machine's failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue) and \"lambda_errors\" (the functions' errors); [] creates no alarm."
+  }
+}
+
 variable "create_dashboard" {
   type        = bool
   description = "Create the CloudWatch dashboard \"<name_prefix>-rt\": executions and outcomes, durations, the gated metric against its threshold, endpoint invocations and 5XX errors."

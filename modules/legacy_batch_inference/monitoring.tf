@@ -10,9 +10,9 @@ module "monitoring" {
   region                          = local.region
   partition                       = local.partition
   tags                            = var.tags
-  create_state_machine_alarms     = var.create_alarms
-  create_lambda_alarms            = var.create_alarms
-  create_dead_letter_queue_alarms = var.create_alarms
+  create_state_machine_alarms     = var.create_alarms && contains(var.alarm_kinds, "executions")
+  create_lambda_alarms            = var.create_alarms && contains(var.alarm_kinds, "lambda_errors")
+  create_dead_letter_queue_alarms = var.create_alarms && contains(var.alarm_kinds, "dead_letter_queue")
   create_dashboard                = var.create_dashboard
   state_machines                  = { batch-inference = local.state_machine_arn }
   state_machine_names             = { batch-inference = local.state_machine_name }

@@ -291,6 +291,17 @@ variable "create_alarms" {
   default     = true
 }
 
+variable "alarm_kinds" {
+  type        = set(string)
+  description = "Which alarms create_alarms creates: \"executions\" (the state machine: failed, timed-out, aborted, throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue, where there is one), \"lambda_errors\" (the functions' errors, where there are any). Default: all three; [] creates none."
+  default     = ["executions", "dead_letter_queue", "lambda_errors"]
+
+  validation {
+    condition     = alltrue([for k in var.alarm_kinds : contains(["executions", "dead_letter_queue", "lambda_errors"], k)])
+    error_message = "The alarm_kinds may hold only \"executions\" (the state machine's failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue) and \"lambda_errors\" (the functions' errors); [] creates no alarm."
+  }
+}
+
 variable "create_dashboard" {
   type        = bool
   description = "Create the workflow's CloudWatch dashboard: executions and outcomes, durations and, where the workflow has an endpoint, its invocations and 5XX errors."
