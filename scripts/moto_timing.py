@@ -28,6 +28,15 @@ execution_timeout_now      ``time_out_execution(arn)``: the execution's ``Timeou
                            runs past its ``TimeoutSeconds`` ("Amazon States Language: TimeoutSeconds", Step
                            Functions Developer Guide: the execution fails with a States.Timeout error); a Task
                            waiting for a ``.sync`` job stops waiting.
+ended_task_stops_waiting   ``StateTaskServiceCallback._eval_integration_pattern``: a ``.sync`` or
+                           ``.waitForTaskToken`` Task whose execution has already ended (timed out or aborted
+                           while the job was being created) does not start waiting. AWS stops a running Task
+                           when its execution ends ("StopExecution", Step Functions API Reference; "Amazon
+                           States Language: TimeoutSeconds"). moto reads the Task's timeout with
+                           ``Timeout.eval``, which does nothing once the execution has ended, then pops
+                           whatever is next on its evaluation stack (the Task's input) as the timeout: a
+                           waiter thread then died with "TypeError: '>' not supported between instances of
+                           'dict' and 'int'" (seen in the day-in-the-life test).
 =========================  ==================================================================================
 
 The lag defaults to ``DEFAULT_LIST_EXECUTIONS_LAG_SECONDS`` (1 s): long enough that an execution never sees
@@ -81,6 +90,7 @@ def install(state: Any, patch_until_uninstall: Callable[[Any, Any, str, Any], An
     _hook_list_executions_lag(patch)
     _hook_conditional_writes_atomic(patch)
     _hook_execution_start_time(patch)
+    _hook_ended_task_stops_waiting(patch)
     state.undo.append(lambda: _SETTINGS.__setitem__("list_executions_lag_seconds", DEFAULT_LIST_EXECUTIONS_LAG_SECONDS))
 
 
@@ -185,3 +195,19 @@ def start_together(sfn: Any, state_machine_arn: str, inputs: list[str]) -> list[
     if errors:
         raise errors[0]
     return [a for a in arns if a is not None]
+
+
+def _hook_ended_task_stops_waiting(patch: Callable[[Any, str, Any], Any]) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    original = StateTaskServiceCallback._eval_integration_pattern
+
+    def _eval_integration_pattern(self, env, *args, **kwargs):
+        if not env.is_running():  # the execution ended while the job was created: nothing waits for it
+            return None
+        return original(self, env, *args, **kwargs)
+
+    _eval_integration_pattern.__wrapped__ = original  # moto's own, for the test that shows the defect without it
+    patch(StateTaskServiceCallback, "_eval_integration_pattern", _eval_integration_pattern)

@@ -997,3 +997,70 @@ def test_time_out_execution_ends_it_timed_out_as_its_timeout_would(sfn):
     assert "Done" not in run.states_entered()
     with pytest.raises(ValueError, match="not RUNNING"):  # only a running execution can time out
         moto_timing.time_out_execution(arn)
+
+
+def _time_out_while_the_training_job_is_created(monkeypatch, sfn, bucket, pattern) -> tuple[e2e.Execution, list[str]]:
+    """Run a ``.sync`` training Task whose execution times out in the instant its job is created, with ``pattern`` as
+    the Task's ``_eval_integration_pattern``; the errors of every thread that died meanwhile."""
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    started, evaluated = threading.Event(), threading.Event()
+    execution: dict[str, str] = {}
+    original = SageMakerModelBackend.create_training_job
+
+    def create_then_time_out(self, *args, **kwargs):
+        job = original(self, *args, **kwargs)
+        if started.wait(10):
+            moto_timing.time_out_execution(execution["arn"])
+        return job
+
+    def eval_integration_pattern(self, *args, **kwargs):
+        try:
+            return pattern(self, *args, **kwargs)
+        finally:
+            evaluated.set()
+
+    died: list[str] = []
+    monkeypatch.setattr(
+        threading, "excepthook", lambda hook: died.append(f"{hook.exc_type.__name__}: {hook.exc_value}")
+    )
+    monkeypatch.setattr(SageMakerModelBackend, "create_training_job", create_then_time_out)
+    monkeypatch.setattr(StateTaskServiceCallback, "_eval_integration_pattern", eval_integration_pattern)
+    request = training_request(bucket, e2e.unique("job"), image=BUILTIN_IMAGE)
+    definition = e2e.one_task("arn:aws:states:::sagemaker:createTrainingJob.sync", request, TimeoutSeconds=3600)
+    machine = e2e.state_machine(sfn, definition)
+    execution["arn"] = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    started.set()
+    run = e2e.wait(sfn, execution["arn"], timeout=20)
+    assert evaluated.wait(20), "the Task never evaluated its integration pattern"
+    return run, died
+
+
+def _task_callback_class():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    return StateTaskServiceCallback
+
+
+def test_a_task_whose_execution_ended_while_its_job_was_created_does_not_wait(monkeypatch, sfn, bucket):
+    """moto_timing's ended_task_stops_waiting: no waiter thread is started for a Task whose execution has ended."""
+    hooked = _task_callback_class()._eval_integration_pattern
+    run, died = _time_out_while_the_training_job_is_created(monkeypatch, sfn, bucket, hooked)
+    assert run.status == "TIMED_OUT", run.explain()
+    assert died == []  # a waiter would have been started before the pattern's evaluation returned
+
+
+def test_without_the_hook_the_ended_task_starts_a_waiter_that_dies(monkeypatch, sfn, bucket):
+    """moto's own _eval_integration_pattern: the Task's input is popped as its timeout (the day-in-the-life trace)."""
+    moto_own = _task_callback_class()._eval_integration_pattern.__wrapped__
+    run, died = _time_out_while_the_training_job_is_created(monkeypatch, sfn, bucket, moto_own)
+    assert run.status == "TIMED_OUT", run.explain()
+    deadline = time.monotonic() + 10
+    while not died and time.monotonic() < deadline:  # the waiter thread dies moments after it starts
+        time.sleep(0.05)
+    assert any("'>' not supported between instances of 'dict' and 'int'" in d for d in died), died
