@@ -1,14 +1,17 @@
-"""Generate the Inputs and Outputs tables of Terraform module READMEs.
+"""Generate the Requirements, Providers, Modules, Resources, Inputs and Outputs tables of Terraform module READMEs.
 
-Reads a module's variables.tf and outputs.tf and rewrites the region between the
+Reads a module's .tf files (the terraform block's required_version and required_providers, its module calls,
+resources and data sources, variables.tf and outputs.tf) and rewrites the region between the
 <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS --> markers of its README.md.
 
     python scripts/gen_docs.py [--check] [MODULE_DIR ...]
 
 Without MODULE_DIR it documents the repository root and every modules/*/ that has a variables.tf.
-The reader understands the HCL subset that `terraform fmt` writes: top-level `variable` and
-`output` blocks, their attributes (values may span lines, including heredocs), nested blocks such
-as `validation`, quoted strings with escapes and `${...}` templates, and `#`, `//`, `/* */` comments.
+The reader understands the HCL subset that `terraform fmt` writes: top-level blocks (`variable`,
+`output`, `terraform`, `module`, `resource`, `data`, ...), their attributes (values may span lines,
+including heredocs), nested blocks such as `validation`, quoted strings with escapes and `${...}`
+templates, and `#`, `//`, `/* */` comments. (python-hcl2 cannot replace it in this venv: checkov's
+bc-python-hcl2 installs the same top-level `hcl2` package, so one overwrites the other.)
 """
 
 from __future__ import annotations
@@ -381,6 +384,79 @@ def read_outputs(path: Path) -> list[Output]:
     ]
 
 
+@dataclass
+class Requirement:
+    name: str  # "terraform" or a provider's local name
+    source: str  # a provider's source address; "" for terraform
+    version: str  # the version constraint; "" when none is set
+
+
+@dataclass
+class Resource:
+    address: str  # resource.type.name as Terraform addresses it: aws_s3_bucket.this, data.aws_region.current
+    kind: str  # "resource" or "data source"
+
+
+@dataclass
+class ModuleCall:
+    name: str
+    source: str
+
+
+@dataclass
+class ModuleFiles:
+    requirements: list[Requirement]
+    resources: list[Resource]
+    modules: list[ModuleCall]
+
+
+def _object_strings(tokens: list[Token], filename: str) -> dict[str, str]:
+    """The `key = "string"` pairs of a one-level object expression, e.g. a required_providers entry."""
+    pairs = {}
+    for i in range(len(tokens) - 2):
+        key, eq, value = tokens[i : i + 3]
+        if key.kind == "atom" and eq.kind == "punct" and eq.text == "=" and value.kind == "str":
+            pairs[key.text] = string_value([value], filename)
+    return pairs
+
+
+def read_module_files(module_dir: Path) -> ModuleFiles:
+    """What the module's .tf files (in file-name order) require, call and manage."""
+    requirements: list[Requirement] = []
+    resources: list[Resource] = []
+    modules: list[ModuleCall] = []
+    for path in sorted(module_dir.glob("*.tf")):
+        name = str(path)
+        for item in parse_hcl(path.read_text(encoding="utf-8"), name):
+            if not isinstance(item, Block):
+                continue
+            attrs = {a.name: a.value for a in item.body if isinstance(a, Attribute)}
+            if item.type == "terraform":
+                if "required_version" in attrs:
+                    requirements.insert(0, Requirement("terraform", "", string_value(attrs["required_version"], name)))
+                for block in item.body:
+                    if isinstance(block, Block) and block.type == "required_providers":
+                        for provider in block.body:
+                            if isinstance(provider, Attribute):
+                                entry = _object_strings(provider.value, name)
+                                requirements.append(
+                                    Requirement(provider.name, entry.get("source", ""), entry.get("version", ""))
+                                )
+            elif item.type in ("resource", "data"):
+                if len(item.labels) != 2:
+                    raise HclError(f"{path}:{item.line}: {item.type} block needs a type and a name")
+                prefix = "data." if item.type == "data" else ""
+                kind = "data source" if item.type == "data" else "resource"
+                resources.append(Resource(f"{prefix}{item.labels[0]}.{item.labels[1]}", kind))
+            elif item.type == "module":
+                if len(item.labels) != 1 or "source" not in attrs:
+                    raise HclError(f"{path}:{item.line}: module block needs one name and a source")
+                modules.append(ModuleCall(item.labels[0], string_value(attrs["source"], name)))
+    resources.sort(key=lambda r: (r.kind == "data source", r.address))
+    modules.sort(key=lambda m: m.name)
+    return ModuleFiles(requirements, resources, modules)
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -417,8 +493,16 @@ def render_docs(module_dir: Path) -> str:
     """The generated section (without the markers) for one module."""
     variables = read_variables(module_dir / "variables.tf")
     outputs = read_outputs(module_dir / "outputs.tf")
+    files = read_module_files(module_dir)
     template = _environment().get_template("tf_docs.md.j2")
-    return template.render(variables=variables, outputs=outputs)
+    return template.render(
+        requirements=files.requirements,
+        providers=[r for r in files.requirements if r.name != "terraform"],
+        modules=files.modules,
+        resources=files.resources,
+        variables=variables,
+        outputs=outputs,
+    )
 
 
 def updated_readme(module_dir: Path, current: str | None) -> str:
@@ -449,7 +533,7 @@ def _shown(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate the Inputs/Outputs tables of module READMEs.")
+    parser = argparse.ArgumentParser(description="Generate the Terraform docs tables of module READMEs.")
     parser.add_argument(
         "modules",
         nargs="*",
