@@ -405,6 +405,7 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
     terminal["NotifyExpired"] = "FailedUnnotified"
     # Retention never fails the run: a candidate's discard goes on to its notice, the retention to its own notice.
     terminal |= {f"Discard{o}Candidate": f"Notify{o}" for o in ("Rejected", "Expired", "Superseded")}
+    terminal["DiscardFailedCandidate"] = "ReleaseLockBeforeFailed"  # after the failure notice
     terminal |= {"ApplyRetention": "RetentionFailed", "NotifyRetentionFailed": "ReleaseLockBeforeDeployed"}
     # A failed release still ends the run the way it was ending.
     terminal |= {f"ReleaseLockBefore{end}": end for end in ("Deployed", "Failed", "FailedUnnotified")}
@@ -417,11 +418,32 @@ def test_every_task_retries_transient_errors_and_is_caught(asl):
             assert not set(r["ErrorEquals"]) & ec.NEVER_PRODUCED, name
         targets = {c["Next"] for c in task["Catch"] if "States.ALL" in c["ErrorEquals"]}
         assert targets == {terminal.get(name, "NotifyFailure")}, name
-    nexts = {"NotifyFailure": "ReleaseLockBeforeFailed", "NotifyRejected": "ApprovalRejected"}
+    nexts = {"NotifyFailure": "IsCandidateLeftBehind", "DiscardFailedCandidate": "ReleaseLockBeforeFailed"}
+    nexts |= {"NotifyRejected": "ApprovalRejected"}
     nexts |= {"NotifyExpired": "ApprovalExpired", "NotifyDeployed": "ApplyRetention"}
     nexts |= {"ApplyRetention": "ReleaseLockBeforeDeployed", "NotifyRetentionFailed": "ReleaseLockBeforeDeployed"}
     assert {n: asl["States"][n]["Next"] for n in nexts} == nexts
     assert asl["States"]["FailedUnnotified"]["Error"] == "ApprovedDeploymentUnnotified"
+
+
+def test_a_failed_run_discards_the_model_no_config_names_yet(asl):
+    """After the failure notice, a run that created its model and no endpoint config yet deletes that model (the
+    retention function's discard_candidate, which checks the execution's tag); otherwise it goes straight on."""
+    states = asl["States"]
+    choice = states["IsCandidateLeftBehind"]
+    assert choice["Type"] == "Choice" and choice["Default"] == "ReleaseLockBeforeFailed"
+    [rule] = choice["Choices"]
+    assert rule["Next"] == "DiscardFailedCandidate"
+    assert rule["And"] == [
+        {"Variable": "$.model.ModelName", "IsPresent": True},
+        {"Variable": "$.endpoint_config", "IsPresent": False},
+    ]
+    assert states["CreateModel"]["ResultPath"] == "$.model"  # what the choice reads is where the tasks write it
+    assert states["CreateEndpointConfig"]["ResultPath"] == "$.endpoint_config"
+    discard = states["DiscardFailedCandidate"]
+    assert discard["Parameters"]["Payload"] == states["DiscardRejectedCandidate"]["Parameters"]["Payload"]
+    assert discard["Parameters"]["Payload"]["action"] == "discard_candidate"
+    assert discard["ResultPath"] == "$.discard" and discard["Next"] == "ReleaseLockBeforeFailed"
 
 
 def test_the_deployment_takes_the_endpoint_lock_the_retraining_takes(asl):

@@ -482,6 +482,7 @@ def test_a_failed_endpoint_is_notified_before_any_training(workflow, approved):
         "EndpointCanTakeUpdate",
         "EndpointCannotTakeUpdate",
         "NotifyFailure",
+        "IsCandidateLeftBehind",  # no model yet: nothing to discard
         "ReleaseLockBeforeFailed",  # it holds no lock: the conditional delete changes nothing
         "Failed",
     ]
@@ -652,3 +653,35 @@ def test_retention_keeps_the_serving_config_and_the_previous_ones_and_discards_r
     finally:
         workflow.sagemaker.delete_endpoint_config(EndpointConfigName=foreign_config)
         workflow.sagemaker.delete_model(ModelName=foreign_model)
+
+
+def test_a_run_whose_batch_test_fails_is_notified_and_discards_its_model(workflow, approved):
+    """CreateTransformJob refused (a deterministic error): the run fails after CreateModel and before any endpoint
+    config, notifies, then deletes the model it created (DiscardFailedCandidate); nothing else goes."""
+    models_before, configs_before = workflow.own_models(), workflow.own_configs()
+    fault = mx.inject_fault("sagemaker", "CreateTransformJob", code="ValidationException", message="bad test set")
+    try:
+        run = e2e.wait(workflow.sfn, workflow.start("b" * 40), timeout=120)
+    finally:
+        fault.remove()
+
+    assert run.status == "FAILED" and run.error == "ApprovedDeploymentFailed", run.explain()
+    entered = run.states_entered()
+    assert entered[entered.index("CreateModel") :] == [
+        "CreateModel",
+        "ScoreTestSet",
+        "ScoreTestSetIsTransient",
+        "NotifyFailure",
+        "IsCandidateLeftBehind",
+        "DiscardFailedCandidate",
+        "ReleaseLockBeforeFailed",
+        "Failed",
+    ], run.explain()
+    model = candidate_model(run.events)
+    [discarded] = run.task_outputs("DiscardFailedCandidate")
+    assert discarded["Payload"] == {"status": "discarded", "deleted_models": [model]}
+    assert workflow.own_models() == models_before  # its model is gone, every other one stays
+    assert model not in workflow.own_models()
+    assert workflow.own_configs() == configs_before
+    [note] = workflow.mailbox.about(run.arn.rsplit(":", 1)[1], subject="run failed")
+    assert "bad test set" in note.text
