@@ -907,7 +907,7 @@ variable "batch_inference_alarm_kinds" {
 
 variable "approved_deployment_alarm_kinds" {
   type        = set(string)
-  description = "Which of the approved-deployment workflow's alarms create_alarms creates: \"executions\" (its state machines' failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (its schedules' dead-letter queues), \"lambda_errors\" (its functions' errors). Default: all three; [] creates none for this workflow."
+  description = "Which of the approved-deployment workflow's alarms create_alarms creates: \"executions\" (its state machine's failed, timed-out, aborted and throttled executions), \"dead_letter_queue\" (accepted so that one set fits every workflow; this workflow has no schedule, hence no dead-letter queue, so it creates nothing), \"lambda_errors\" (its functions' errors). Default: all three; [] creates none for this workflow."
   default     = ["executions", "dead_letter_queue", "lambda_errors"]
 
   validation {

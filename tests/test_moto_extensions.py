@@ -1003,9 +1003,6 @@ def _time_out_while_the_training_job_is_created(monkeypatch, sfn, bucket, patter
     """Run a ``.sync`` training Task whose execution times out in the instant its job is created, with ``pattern`` as
     the Task's ``_eval_integration_pattern``; the errors of every thread that died meanwhile."""
     from moto.sagemaker.models import SageMakerModelBackend
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
-        StateTaskServiceCallback,
-    )
 
     started, evaluated = threading.Event(), threading.Event()
     execution: dict[str, str] = {}
@@ -1028,7 +1025,7 @@ def _time_out_while_the_training_job_is_created(monkeypatch, sfn, bucket, patter
         threading, "excepthook", lambda hook: died.append(f"{hook.exc_type.__name__}: {hook.exc_value}")
     )
     monkeypatch.setattr(SageMakerModelBackend, "create_training_job", create_then_time_out)
-    monkeypatch.setattr(StateTaskServiceCallback, "_eval_integration_pattern", eval_integration_pattern)
+    monkeypatch.setattr(_task_callback_class(), "_eval_integration_pattern", eval_integration_pattern)
     request = training_request(bucket, e2e.unique("job"), image=BUILTIN_IMAGE)
     definition = e2e.one_task("arn:aws:states:::sagemaker:createTrainingJob.sync", request, TimeoutSeconds=3600)
     machine = e2e.state_machine(sfn, definition)

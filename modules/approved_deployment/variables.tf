@@ -635,7 +635,7 @@ variable "create_alarms" {
 
 variable "alarm_kinds" {
   type        = set(string)
-  description = "Which alarms create_alarms creates: \"executions\" (the state machine: failed, timed-out, aborted, throttled executions), \"dead_letter_queue\" (the schedule's dead-letter queue, where there is one), \"lambda_errors\" (the functions' errors). Default: all three; [] creates none."
+  description = "Which alarms create_alarms creates: \"executions\" (the state machine: failed, timed-out, aborted, throttled executions), \"dead_letter_queue\" (accepted so that one set fits every workflow; this workflow has no schedule, hence no dead-letter queue, so it creates nothing), \"lambda_errors\" (the functions' errors). Default: all three; [] creates none."
   default     = ["executions", "dead_letter_queue", "lambda_errors"]
 
   validation {
