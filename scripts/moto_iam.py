@@ -41,7 +41,9 @@ Policies: the role's inline policies and its attached managed policies (default 
 statements are parsed with moto's ``IAMPolicyStatement`` element matching, with conditions evaluated here
 (StringEquals/NotEquals/EqualsIgnoreCase/Like/NotLike, ArnEquals/ArnLike/ArnNotEquals/ArnNotLike, Bool, Null, the
 ``...IfExists`` forms); an operator not implemented here never makes an Allow apply and always lets a Deny apply
-(fail closed). Not modelled: permission boundaries, SCPs, resource-based policies, session policies.
+(fail closed). S3 requests on SSE-KMS objects also need the KMS key (``_s3_kms_needs``: kms:Decrypt to read,
+kms:GenerateDataKey to write). Not modelled: permission boundaries, SCPs, resource-based policies (bucket and key
+policies), session policies.
 """
 
 from __future__ import annotations
@@ -197,6 +199,7 @@ class Need:
     action: str
     resource: str
     context: dict[str, str] | None = None
+    via: str | None = None  # the S3 object ("bucket/key") whose SSE-KMS key this need is, for the error message
 
 
 def _lower(name: Any) -> str:
@@ -232,6 +235,43 @@ def _s3_object(params: dict, region: str, account: str) -> list[Need]:
 
 def _s3_bucket(params: dict, region: str, account: str) -> list[Need]:
     return [Need("", f"arn:aws:s3:::{params.get('Bucket')}", {"s3:prefix": str(params.get("Prefix", ""))})]
+
+
+def _s3_kms_needs(operation: str, params: dict, region: str, account: str) -> list[Need]:
+    """SSE-KMS: S3 uses an object's KMS key on behalf of the caller, so the caller needs kms:GenerateDataKey on the
+    key to write the object (PutObject, CreateMultipartUpload; the key from the request's headers, else the bucket's
+    default encryption) and kms:Decrypt to read it (GetObject) or to add parts to a multipart upload
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys,
+    https://repost.aws/knowledge-center/s3-large-file-encryption-kms-key). HeadObject returns metadata only and
+    needs no key. An object under the AWS managed key aws/s3 (SSE-KMS without a key id) needs nothing here: that
+    key's policy lets every principal of the account use it through S3. Key policies are not modelled."""
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[account]["aws"]
+    bucket, key = str(params.get("Bucket", "")), str(params.get("Key", ""))
+    if operation == "GetObject":
+        try:
+            stored = backend.get_object(bucket, key)
+        except Exception:  # no such bucket: S3 answers NoSuchBucket itself
+            stored = None
+        algorithm, key_id = getattr(stored, "encryption", None), getattr(stored, "kms_key_id", None)
+        actions: tuple[str, ...] = ("kms:Decrypt",)
+    elif operation in ("PutObject", "CreateMultipartUpload"):
+        algorithm, key_id = params.get("ServerSideEncryption"), params.get("SSEKMSKeyId")
+        if not algorithm:
+            default = (getattr(backend.buckets.get(bucket), "encryption", None) or {}).get("Rule", {})
+            default = default.get("ApplyServerSideEncryptionByDefault", {})
+            algorithm, key_id = default.get("SSEAlgorithm"), key_id or default.get("KMSMasterKeyID")
+        actions = ("kms:GenerateDataKey",) if operation == "PutObject" else ("kms:GenerateDataKey", "kms:Decrypt")
+    else:
+        return []
+    if algorithm not in ("aws:kms", "aws:kms:dsse") or not key_id:
+        return []
+    key_id = str(key_id)
+    arn = key_id if key_id.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key_id}"
+    return [
+        Need(action, arn, {"kms:ViaService": f"s3.{region}.amazonaws.com"}, via=f"{bucket}/{key}") for action in actions
+    ]
 
 
 def _table(params: dict, region: str, account: str) -> list[Need]:
@@ -341,6 +381,8 @@ def needs_of(service: str, operation: str, params: dict[str, Any], region: str, 
     action, resolve = _REQUESTS.get((service, operation), (None, lambda p, r, a: [Need("", "*")]))
     action = action or f"{prefix}:{operation}"
     needs = [Need(action, n.resource, n.context) for n in resolve(params, region, account)]
+    if service == "s3":
+        needs += _s3_kms_needs(operation, params, region, account)
     if service == "sagemaker" and operation.startswith("Create"):
         # Passing a role needs iam:PassRole on it; SageMaker is the service it is passed to
         # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService).
@@ -359,17 +401,20 @@ def needs_of(service: str, operation: str, params: dict[str, Any], region: str, 
 _DENIED_CODES = {"s3": "AccessDenied", "sns": "AuthorizationError"}
 
 
-def _denied_error(service: str, operation: str, denied: AccessDenied) -> Exception:
+def _denied_error(service: str, operation: str, denied: AccessDenied, via: str | None = None) -> Exception:
+    """The error AWS gives. S3 says only "Access Denied" for its own actions, and passes on KMS's message when the
+    object's key may not be used (``via``: the object)."""
     from botocore.exceptions import ClientError
 
     code = _DENIED_CODES.get(service, "AccessDeniedException")
     status = 403 if service in ("s3", "sns", "lambda") else 400
+    message = "Access Denied" if service == "s3" and via is None else str(denied)
     response = {
-        "Error": {"Code": code, "Message": str(denied) if service != "s3" else "Access Denied"},
+        "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "emulator-iam"},
     }
     if getattr(_ACTING, "scope", None) is not None:  # a job's own data access: FailureReason "ClientError: ..."
-        return _job_access_denied_class()(response, operation, denied)
+        return _job_access_denied_class()(response, operation, denied, via)
     return ClientError(response, operation)
 
 
@@ -384,19 +429,18 @@ def _job_access_denied_class() -> type:
         object s3://... (AccessDenied: Access Denied)``, as SageMaker reports it (seen in
         aws/amazon-sagemaker-examples#4384); uploads are reported the same way, as "Data upload failed"."""
 
-        def __init__(self, response: dict, operation: str, denied: AccessDenied) -> None:
+        def __init__(self, response: dict, operation: str, denied: AccessDenied, via: str | None = None) -> None:
             super().__init__(response, operation)
-            resource = denied.resource.removeprefix("arn:aws:s3:::")
+            resource = via or denied.resource.removeprefix("arn:aws:s3:::")
+            message = response["Error"]["Message"]
             if operation in ("GetObject", "HeadObject", "ListObjects", "ListObjectsV2"):
                 self.reason = (
-                    f"Data download failed:Unable to download object s3://{resource} (AccessDenied: Access Denied)"
+                    f"Data download failed:Unable to download object s3://{resource} (AccessDenied: {message})"
                 )
-            elif operation == "PutObject":
-                self.reason = (
-                    f"Data upload failed:Unable to upload object s3://{resource} (AccessDenied: Access Denied)"
-                )
+            elif operation in ("PutObject", "CreateMultipartUpload", "UploadPart"):
+                self.reason = f"Data upload failed:Unable to upload object s3://{resource} (AccessDenied: {message})"
             else:
-                self.reason = f"{operation} failed (AccessDenied: Access Denied)"
+                self.reason = f"{operation} failed (AccessDenied: {message})"
 
         def __str__(self) -> str:
             return self.reason
@@ -417,7 +461,7 @@ def _evaluate_call(client: Any, operation: str, params: dict[str, Any]) -> None:
         try:
             check(role, need.action, need.resource, need.context)
         except AccessDenied as denied:
-            raise _denied_error(service, operation, denied) from None
+            raise _denied_error(service, operation, denied, need.via) from None
 
 
 @contextlib.contextmanager

@@ -32,7 +32,7 @@ def emu(emulator):
 
 @pytest.fixture(scope="module")
 def clients(emu):
-    return {name: emu.client(name) for name in ("s3", "sagemaker", "stepfunctions", "lambda", "iam")}
+    return {name: emu.client(name) for name in ("s3", "sagemaker", "stepfunctions", "lambda", "iam", "kms")}
 
 
 def make_role(clients, statements: list[dict], service: str = "states.amazonaws.com", managed: bool = False) -> str:
@@ -396,6 +396,97 @@ def test_training_job_reads_writes_and_pulls_as_its_role(clients):
     assert train_as(clients, bucket, job_role(clients, bucket, "data/", foreign_repo), foreign)[
         "TrainingJobStatus"
     ] == ("Completed")
+
+
+def kms_bucket(clients) -> tuple[str, str]:
+    """A bucket whose default encryption is SSE-KMS with a new key, as modules/artifact_store makes it."""
+    key = clients["kms"].create_key(Description="emulator iam test")["KeyMetadata"]["Arn"]
+    bucket = e2e.unique("iam-kms")
+    clients["s3"].create_bucket(Bucket=bucket)
+    clients["s3"].put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]
+        },
+    )
+    return bucket, key
+
+
+def key_statement(key: str, actions: list[str]) -> dict:
+    return {"Effect": "Allow", "Action": actions, "Resource": key}
+
+
+def test_sse_kms_objects_need_decrypt_to_read_and_generate_data_key_to_write(clients):
+    s3 = clients["s3"]
+    bucket, key = kms_bucket(clients)
+    s3.put_object(Bucket=bucket, Key="data/kms.csv", Body=b"1,2")  # the bucket default: SSE-KMS with the key
+    s3.put_object(Bucket=bucket, Key="data/s3.csv", Body=b"1,2", ServerSideEncryption="AES256")
+    assert s3.head_object(Bucket=bucket, Key="data/kms.csv")["SSEKMSKeyId"] == key
+    objects = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}
+    s3_only = make_role(clients, [objects])
+    decrypt_only = make_role(clients, [objects, key_statement(key, ["kms:Decrypt"])])
+    both = make_role(clients, [objects, key_statement(key, ["kms:Decrypt", "kms:GenerateDataKey"])])
+
+    def denied(call) -> str:
+        with pytest.raises(Exception) as raised:
+            call()
+        assert raised.value.response["Error"]["Code"] == "AccessDenied"
+        return raised.value.response["Error"]["Message"]
+
+    with moto_iam.acting_as(s3_only):
+        assert s3.get_object(Bucket=bucket, Key="data/s3.csv")["Body"].read() == b"1,2"  # SSE-S3: no key needed
+        assert s3.head_object(Bucket=bucket, Key="data/kms.csv")["ContentLength"] == 3  # metadata: no key needed
+        message = denied(lambda: s3.get_object(Bucket=bucket, Key="data/kms.csv"))
+        assert f"is not authorized to perform: kms:Decrypt on resource: {key}" in message
+        # A write takes the bucket's default key unless the request names another encryption.
+        message = denied(lambda: s3.put_object(Bucket=bucket, Key="out/a", Body=b"x"))
+        assert f"kms:GenerateDataKey on resource: {key}" in message
+        s3.put_object(Bucket=bucket, Key="out/sse-s3", Body=b"x", ServerSideEncryption="AES256")
+        denied(lambda: s3.create_multipart_upload(Bucket=bucket, Key="out/big"))
+    with moto_iam.acting_as(decrypt_only):
+        assert s3.get_object(Bucket=bucket, Key="data/kms.csv")["Body"].read() == b"1,2"
+        named = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key}
+        denied(lambda: s3.put_object(Bucket=bucket, Key="out/a", Body=b"x", **named))
+    with moto_iam.acting_as(both):
+        s3.put_object(Bucket=bucket, Key="out/a", Body=b"x")
+        assert s3.get_object(Bucket=bucket, Key="out/a")["Body"].read() == b"x"
+    assert s3.get_object(Bucket=bucket, Key="out/a")["SSEKMSKeyId"] == key
+
+
+def test_a_job_needs_the_key_of_its_sse_kms_inputs_and_outputs(clients):
+    bucket, key = kms_bucket(clients)
+    s3 = clients["s3"]
+    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
+    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+
+    def role_with(actions: list[str]) -> str:
+        role = job_role(clients, bucket, "data/", repository)
+        if actions:
+            clients["iam"].put_role_policy(
+                RoleName=role.split("/")[-1],
+                PolicyName="key",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [key_statement(key, actions)]}),
+            )
+        return role
+
+    no_key = train_as(clients, bucket, role_with([]), image)
+    assert no_key["TrainingJobStatus"] == "Failed"
+    assert no_key["FailureReason"].startswith(
+        f"ClientError: Data download failed:Unable to download object s3://{bucket}/data/"
+    ), no_key["FailureReason"]
+    assert f"kms:Decrypt on resource: {key}" in no_key["FailureReason"]
+
+    read_only = train_as(clients, bucket, role_with(["kms:Decrypt"]), image)
+    assert read_only["TrainingJobStatus"] == "Failed"
+    assert read_only["FailureReason"].startswith(
+        f"ClientError: Data upload failed:Unable to upload object s3://{bucket}/models/"
+    ), read_only["FailureReason"]
+    assert f"kms:GenerateDataKey on resource: {key}" in read_only["FailureReason"]
+
+    ok = train_as(clients, bucket, role_with(["kms:Decrypt", "kms:GenerateDataKey"]), image)
+    assert ok["TrainingJobStatus"] == "Completed", ok.get("FailureReason")
 
 
 def test_enforcement_can_be_turned_off(emu, clients):
