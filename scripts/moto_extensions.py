@@ -87,8 +87,12 @@ s3_policy_conditions   ``FakeBucket.get_permission``: a bucket policy statement 
                        ``aws:SecureTransport = true`` (the emulator stands in for AWS's HTTPS endpoints).
                        moto treats a condition it cannot evaluate (all but StringEquals) as met, and a
                        statement whose condition fails as a Deny, so the artifact bucket's TLS-only statement
-                       denied every object read and write. The request's own keys (e.g. the SSE-KMS header)
-                       are not in the context: with ``kms_key_arn`` set, uploads stay denied.
+                       denied every object read and write. An object request's encryption headers are its
+                       condition keys ``s3:x-amz-server-side-encryption(-aws-kms-key-id)`` (``S3Response.
+                       _key_response``), so with ``kms_key_arn`` set an upload naming the key is admitted and
+                       one without it is refused, for every caller, as AWS does. A denial is S3's AccessDenied
+                       error (moto answers a bare 403). moto checks multipart uploads as "s3:PostObject", which
+                       no policy names: a policy does not stop them here.
 timing                 scripts/moto_timing.py: ListExecutions lists an execution only some time after its start
                        (eventually consistent, as AWS documents); DynamoDB conditional writes are atomic.
 events                 scripts/moto_events.py: Step Functions executions put their status change events on the
@@ -964,6 +968,26 @@ def _job_metrics(
     return {}
 
 
+def _upload_output(s3: Any, bucket: str, key: str, body: bytes, kms_key_id: str | None) -> None:
+    """One object of a job's outputs, as SageMaker writes it: with SSE-KMS under the KmsKeyId of the job's output
+    configuration when it has one (OutputDataConfig, ProcessingOutputConfig, TransformOutput:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OutputDataConfig.html), so that a bucket policy
+    requiring the key's header admits it and the job's role needs kms:GenerateDataKey on the key. An upload S3
+    refuses fails the job with ``ClientError: Data upload failed:...``, as a denied download does."""
+    from botocore.exceptions import ClientError
+
+    encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, **encryption)
+    except ClientError as exc:
+        if isinstance(exc, local_containers.ContainerClientError) or exc.response["Error"]["Code"] != "AccessDenied":
+            raise
+        message = exc.response["Error"].get("Message", "Access Denied")
+        raise local_containers.ContainerClientError(
+            f"Data upload failed:Unable to upload object s3://{bucket}/{key} (AccessDenied: {message})"
+        ) from None
+
+
 def _pack_model(model_dir: Path) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
@@ -1016,7 +1040,7 @@ def _run_training_job(job: Any, requested_metric_definitions: list[dict[str, str
             _transition(job, "training", "InProgress", "Uploading", "Uploading generated training model")
             run.model_dir.mkdir(parents=True, exist_ok=True)
             bucket, key = _split_s3(artifact)
-            s3.put_object(Bucket=bucket, Key=key, Body=_pack_model(run.model_dir))
+            _upload_output(s3, bucket, key, _pack_model(run.model_dir), (job.output_data_config or {}).get("KmsKeyId"))
         metrics = _job_metrics(image, requested_metric_definitions, log.lines, reported)
         now = _utcnow()
         job.final_metric_data_list = [
@@ -1077,7 +1101,7 @@ def _run_transform_job(backend: Any, job: Any) -> None:
             out_bucket, out_prefix = _split_s3(job.transform_output["S3OutputPath"])
             for path in local_containers.data_files(output_dir):
                 key = "/".join(p for p in (out_prefix.rstrip("/"), str(path.relative_to(output_dir))) if p)
-                s3.put_object(Bucket=out_bucket, Key=key, Body=path.read_bytes())
+                _upload_output(s3, out_bucket, key, path.read_bytes(), job.transform_output.get("KmsKeyId"))
         log.flush(region)
         _transition(job, "transform", "Completed")
     except Exception as exc:
@@ -1123,7 +1147,9 @@ def _run_processing_job(job: Any) -> None:
                 bucket, prefix = _split_s3(output["S3Uri"])
                 for path in local_containers.data_files(local_dir):
                     key = "/".join(p for p in (prefix.rstrip("/"), str(path.relative_to(local_dir))) if p)
-                    s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+                    _upload_output(
+                        s3, bucket, key, path.read_bytes(), (job.processing_output_config or {}).get("KmsKeyId")
+                    )
         log.flush(region)
         _transition(job, "processing", "Completed")
     except Exception as exc:
@@ -1517,6 +1543,15 @@ def _hook_sagemaker_endpoints(state: _Installed) -> None:
 # ---------------------------------------------------------------------------------------------------------------------
 # Condition keys every request to the emulator carries, as a request to AWS over HTTPS would.
 S3_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+# Object requests' own condition keys: the encryption headers of a write
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys).
+S3_HEADER_KEYS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
+_S3_REQUEST = threading.local()  # .context: the condition keys of the object request this thread is serving
+# What S3 answers a request its bucket policy denies (moto answers 403 with no body, which SDKs cannot name).
+S3_ACCESS_DENIED = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>'
+    "<RequestId>emulator</RequestId><HostId>emulator</HostId></Error>"
+)
 
 _CONDITION_OPERATORS: dict[str, Callable[[list[str], str | None], bool]] = {
     # A key missing from the request matches no positive operator and every negated one, as in AWS.
@@ -1535,7 +1570,7 @@ def _conditions_met(conditions: dict[str, dict[str, Any]], context: dict[str, st
             return None
         for key, expected in keys.items():
             values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
-            if not test(values, context.get(key)):
+            if not test(values, {k.lower(): v for k, v in context.items()}.get(key.lower())):
                 return False
     return True
 
@@ -1543,6 +1578,23 @@ def _conditions_met(conditions: dict[str, dict[str, Any]], context: dict[str, st
 def _hook_s3_policy_conditions(state: _Installed) -> None:
     from moto.iam.access_control import IAMPolicy, PermissionResult
     from moto.s3.models import FakeBucket
+    from moto.s3.responses import S3Response
+
+    original_key_response = S3Response._key_response
+
+    def key_response(self, request: Any, full_url: str) -> Any:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        _S3_REQUEST.context = {
+            **S3_REQUEST_CONTEXT,
+            **{f"s3:{name}": headers[name] for name in S3_HEADER_KEYS if name in headers},
+        }
+        try:
+            response = original_key_response(self, request, full_url)
+        finally:
+            _S3_REQUEST.context = None
+        if response == (403, {}, ""):  # the bucket policy denied it
+            return 403, {"Content-Type": "application/xml"}, S3_ACCESS_DENIED
+        return response
 
     def get_permission(self, action: str, resource: str) -> Any:
         if self.policy is None:
@@ -1551,7 +1603,9 @@ def _hook_s3_policy_conditions(state: _Installed) -> None:
         statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
         applicable = []
         for statement in statements:
-            met = _conditions_met(statement.get("Condition", {}), S3_REQUEST_CONTEXT)
+            met = _conditions_met(
+                statement.get("Condition", {}), getattr(_S3_REQUEST, "context", None) or S3_REQUEST_CONTEXT
+            )
             if met is False:
                 continue  # the statement does not apply to this request
             if met is True:
@@ -1562,6 +1616,7 @@ def _hook_s3_policy_conditions(state: _Installed) -> None:
         return IAMPolicy(json.dumps({**policy, "Statement": applicable})).is_action_permitted(action, resource)
 
     _patch(state, FakeBucket, "get_permission", get_permission)
+    _patch(state, S3Response, "_key_response", key_response)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -567,7 +567,8 @@ def transform_started(backend: Any, job: Any) -> None:
 
 
 def model_data_denied(backend: Any, config_name: str) -> str | None:
-    """The first ModelDataUrl of the config's models that the model's ExecutionRoleArn may not read, or None."""
+    """The first ModelDataUrl of the config's models that the model's ExecutionRoleArn may not read (nor decrypt,
+    when it is SSE-KMS), or None."""
     if not _ENABLED:
         return None
     config = backend.endpoint_configs.get(config_name)
@@ -583,6 +584,8 @@ def model_data_denied(backend: Any, config_name: str) -> str | None:
             if url:
                 bucket, _, key = url.removeprefix("s3://").partition("/")
                 needs.append(Need("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"))
+                region, account = model.arn.split(":")[3], model.arn.split(":")[4]
+                needs += _s3_kms_needs("GetObject", {"Bucket": bucket, "Key": key}, region, account)
             for need in needs:
                 if not is_allowed(model.execution_role_arn, need.action, need.resource, need.context):
                     LOG.info("IAM denied: %s may not %s on %s", model.execution_role_arn, need.action, need.resource)

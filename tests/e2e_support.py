@@ -200,11 +200,13 @@ def applied(
     example: Path,
     variables: dict[str, Any],
     module_override: str,
+    files: dict[str, str] | None = None,
     **extensions: Any,
 ) -> Iterator[dict[str, Any]]:
     """The example applied on the emulator with its extensions installed (endpoint_transition_seconds=..., the
-    options of scripts/emulator.py's install_extensions) and module_override as a `*_override.tf` of the module call;
-    yields the outputs; destroys what it applied and uninstalls the extensions, whatever happened."""
+    options of scripts/emulator.py's install_extensions), module_override as a `*_override.tf` of the module call and
+    `files` (name => HCL, e.g. a resource the override refers to) beside it; yields the outputs; destroys what it
+    applied and uninstalls the extensions, whatever happened."""
     from scripts import moto_extensions as mx
 
     emulator.install_extensions(**extensions)
@@ -213,6 +215,8 @@ def applied(
         fixture = tfharness.Fixture(example, workdir, provider=None)
         emulator.write_override(fixture.dir)
         (fixture.dir / "zz_e2e_module_override.tf").write_text(module_override)
+        for name, text in (files or {}).items():
+            (fixture.dir / name).write_text(text)
         fixture.apply(**variables)
         yield fixture.output()
     finally:
@@ -229,6 +233,7 @@ def workflow_fixture(
     module_override: str,
     build: Callable[[Any, dict[str, Any]], Any],
     extra_vars: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
     **extensions: Any,
 ) -> Any:
     """A module-scoped `workflow` fixture: the example applied once for the module (see applied), and
@@ -239,7 +244,7 @@ def workflow_fixture(
     def workflow(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         variables = tf_vars(name_prefix, **(extra_vars or {}))
         workdir = tmp_path_factory.mktemp(name_prefix)
-        with applied(emulator, workdir, example, variables, module_override, **extensions) as outputs:
+        with applied(emulator, workdir, example, variables, module_override, files, **extensions) as outputs:
             yield build(emulator, outputs)
 
     return workflow

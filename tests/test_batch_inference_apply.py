@@ -18,18 +18,18 @@ ACCOUNT = "123456789012"  # the emulator's
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _bucket_policies_without_conditions():
-    """moto 5.2.5 evaluates a bucket policy statement whose Condition it cannot check (aws:SecureTransport on its plain
-    HTTP endpoint, the SSE-KMS header) as a Deny, so the artifact bucket's TLS-only and KMS-only statements refuse
-    every upload, which AWS accepts over HTTPS with the key. These tests are about what Terraform creates, not about
-    the bucket policy (the plan and example tests check it), so the bucket policy is left out of S3's decisions here.
-    """
-    from moto.iam.access_control import PermissionResult
-    from moto.s3.models import FakeBucket
+def _bucket_policies_as_in_aws(emulator):
+    """The artifact bucket's policy evaluated as AWS evaluates it (hook s3_policy_conditions of
+    scripts/moto_extensions.py; moto alone counts every condition but StringEquals as met, so the TLS-only and
+    KMS-only statements would refuse every upload): Terraform's uploads pass only over "HTTPS" and, with a key, only
+    naming it. No state machine runs here (the executor stays off)."""
+    from scripts import moto_extensions as mx
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(FakeBucket, "get_permission", lambda self, action, resource: PermissionResult.NEUTRAL)
+    emulator.install_extensions(execute_state_machines=False)
+    try:
         yield
+    finally:
+        mx.uninstall()
 
 
 def _replan(fixture: h.Fixture, tf_vars: dict) -> dict[str, list[str]]:
@@ -45,7 +45,7 @@ def _replan(fixture: h.Fixture, tf_vars: dict) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def example(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+def example(emulator, tmp_path_factory, _bucket_policies_as_in_aws):
     fixture = h.Fixture(EXAMPLE, tmp_path_factory.mktemp("legacy-example"), provider=None)
     for folder in ("model", "data"):  # the fixture copies only the .tf files; path.module needs these too
         shutil.copytree(EXAMPLE / folder, fixture.dir / folder)
@@ -136,7 +136,7 @@ def test_an_execution_starts_for_one_model(example, emulator):
 
 
 @pytest.fixture(scope="module")
-def with_kms(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+def with_kms(emulator, tmp_path_factory, _bucket_policies_as_in_aws):
     key = emulator.client("kms").create_key(Description="batch inference apply test")["KeyMetadata"]["Arn"]
     fixture = h.Fixture(h.FIXTURES / "batch_inference", tmp_path_factory.mktemp("bi-kms"), provider=None)
     (fixture.dir / "providers.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
@@ -202,7 +202,7 @@ def _unknown_inputs_fixture(emulator, tmp_path_factory, name: str, tf_vars: dict
 
 
 @pytest.fixture(scope="module")
-def root_off_with_own_key_and_bucket(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+def root_off_with_own_key_and_bucket(emulator, tmp_path_factory, _bucket_policies_as_in_aws):
     tf_vars = {"name_prefix": "offown", "with_batch_inference": False, "scripts_path": str(EXAMPLE / "model")}
     fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "root_unknown_batch", tf_vars)
     yield fixture, plan, fixture.output(), tf_vars
@@ -224,7 +224,7 @@ def test_root_without_batch_inference_plans_and_applies_with_a_key_and_bucket_of
 
 
 @pytest.fixture(scope="module")
-def root_on_with_own_inputs(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+def root_on_with_own_inputs(emulator, tmp_path_factory, _bucket_policies_as_in_aws):
     tf_vars = {"name_prefix": "onown", "with_batch_inference": True, "scripts_path": str(EXAMPLE / "model")}
     fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "root_unknown_batch", tf_vars)
     yield fixture, plan, fixture.output(), tf_vars
@@ -264,7 +264,7 @@ def test_root_with_batch_inference_plans_and_applies_with_a_bucket_key_role_and_
 
 
 @pytest.fixture(scope="module")
-def submodule_with_own_platform(emulator, tmp_path_factory, _bucket_policies_without_conditions):
+def submodule_with_own_platform(emulator, tmp_path_factory, _bucket_policies_as_in_aws):
     tf_vars = {"name_prefix": "solo", "scripts_path": str(EXAMPLE / "model")}
     fixture, plan = _unknown_inputs_fixture(emulator, tmp_path_factory, "legacy_batch_inference_unknown", tf_vars)
     yield fixture, plan, fixture.output(), tf_vars

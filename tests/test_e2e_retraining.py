@@ -85,6 +85,8 @@ class Workflow:
         self.endpoint = outputs["endpoint_name"]
         self.hours = 0
         self.dynamodb = emulator.client("dynamodb")
+        # How the data is uploaded: with kms_key_arn set, the bucket refuses uploads that do not name the key.
+        self.encryption: dict[str, str] = {}
 
     def upload(self, wrong_validation_labels: int, train: bool = True) -> None:
         """This hour's data: a clean train set (or none) and a validation set with some mislabelled rows.
@@ -99,11 +101,13 @@ class Workflow:
                 Bucket=self.bucket,
                 Key=f"{self.data_prefix}train/train-{self.hours:04d}.csv",
                 Body=e2e.iris_like_csv(150, 1),
+                **self.encryption,
             )
         self.s3.put_object(
             Bucket=self.bucket,
             Key=f"{self.data_prefix}validation/validation-{self.hours:04d}.csv",
             Body=e2e.iris_like_csv(VALIDATION_ROWS, 2, wrong_validation_labels),
+            **self.encryption,
         )
 
     def start(self) -> str:

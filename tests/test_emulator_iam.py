@@ -340,7 +340,7 @@ def job_role(clients, bucket: str, read_prefix: str, repository: str) -> str:
     )
 
 
-def train_as(clients, bucket: str, role: str, image: str) -> dict:
+def train_as(clients, bucket: str, role: str, image: str, output_key: str | None = None) -> dict:
     name = e2e.unique("job")
     clients["sagemaker"].create_training_job(
         TrainingJobName=name,
@@ -354,7 +354,7 @@ def train_as(clients, bucket: str, role: str, image: str) -> dict:
             }
             for channel in ("train", "validation")
         ],
-        OutputDataConfig={"S3OutputPath": f"s3://{bucket}/models/"},
+        OutputDataConfig={"S3OutputPath": f"s3://{bucket}/models/", **({"KmsKeyId": output_key} if output_key else {})},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
         StoppingCondition={"MaxRuntimeInSeconds": 600},
     )
@@ -453,6 +453,49 @@ def test_sse_kms_objects_need_decrypt_to_read_and_generate_data_key_to_write(cli
     assert s3.get_object(Bucket=bucket, Key="out/a")["SSEKMSKeyId"] == key
 
 
+def require_key_header(clients, bucket: str, key: str) -> None:
+    """The bucket policy modules/artifact_store writes when kms_key_arn is set."""
+    statement = {
+        "Sid": "DenyUploadsWithoutTheKmsKey",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key}},
+    }
+    clients["s3"].put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+
+
+def test_the_artifact_bucket_policy_admits_only_uploads_that_name_its_key(clients):
+    """Every caller, role or not (Terraform, the tests), as in AWS: the bucket's Deny wins over any Allow."""
+    s3 = clients["s3"]
+    bucket, key = kms_bucket(clients)
+    require_key_header(clients, bucket, key)
+    role = make_role(
+        clients,
+        [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+            key_statement("*", ["kms:GenerateDataKey"]),  # any key: only the bucket policy refuses
+        ],
+    )
+    refused = [
+        {},  # the bucket's default key applies, but the request does not name it
+        {"ServerSideEncryption": "AES256"},
+        {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": f"{key[:-4]}0000"},  # another key
+    ]
+    for acting in (None, role):
+        with moto_iam.acting_as(acting):
+            for encryption in refused:
+                with pytest.raises(Exception) as raised:
+                    s3.put_object(Bucket=bucket, Key="a", Body=b"x", **encryption)
+                assert raised.value.response["Error"]["Code"] == "AccessDenied", encryption
+                assert raised.value.response["Error"]["Message"] == "Access Denied"
+            s3.put_object(Bucket=bucket, Key="a", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"x"  # reads are not refused
+
+
 def test_a_job_needs_the_key_of_its_sse_kms_inputs_and_outputs(clients):
     bucket, key = kms_bucket(clients)
     s3 = clients["s3"]
@@ -487,6 +530,17 @@ def test_a_job_needs_the_key_of_its_sse_kms_inputs_and_outputs(clients):
 
     ok = train_as(clients, bucket, role_with(["kms:Decrypt", "kms:GenerateDataKey"]), image)
     assert ok["TrainingJobStatus"] == "Completed", ok.get("FailureReason")
+
+    # With the artifact store's policy, only a job that names the key in its output configuration may write: SageMaker
+    # encrypts its outputs with that key.
+    require_key_header(clients, bucket, key)
+    unnamed = train_as(clients, bucket, role_with(["kms:Decrypt", "kms:GenerateDataKey"]), image)
+    assert unnamed["TrainingJobStatus"] == "Failed"
+    assert unnamed["FailureReason"].startswith("ClientError: Data upload failed:"), unnamed["FailureReason"]
+    named = train_as(clients, bucket, role_with(["kms:Decrypt", "kms:GenerateDataKey"]), image, output_key=key)
+    assert named["TrainingJobStatus"] == "Completed", named.get("FailureReason")
+    artifact = named["ModelArtifacts"]["S3ModelArtifacts"].removeprefix(f"s3://{bucket}/")
+    assert s3.head_object(Bucket=bucket, Key=artifact)["SSEKMSKeyId"] == key
 
 
 def test_enforcement_can_be_turned_off(emu, clients):
