@@ -33,6 +33,15 @@ aws_sdk_shapes         ``StateTaskServiceAwsSdk._normalise_parameters/_normalise
                        ``stateMachineArn``) and the response back (``executions`` -> ``Executions``), with
                        botocore's service model, as LocalStack does (moto's port left both empty, so e.g.
                        ``aws-sdk:sfn:listExecutions`` fails with KeyError).
+item_reader_errors     ``ResourceEvalS3.eval_resource``: a Distributed Map whose ItemReader cannot read its source
+                       (no such key, access denied, the key's kms:Decrypt refused) fails with
+                       ``States.ItemReaderFailed``, the S3 error in Cause, as AWS names it ("Error names",
+                       https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html); moto
+                       says ``States.Runtime``.
+terminal_errors        ``ErrorEqualsDecl._eval_body``: ``States.ALL`` in a Retry or Catch does not match
+                       ``States.Runtime`` or ``States.DataLimitExceeded``, which AWS documents as errors
+                       States.ALL cannot catch (same page); moto's States.ALL matched them, so a workflow seemed
+                       to handle failures that end an AWS execution at once.
 aws_sdk_error_names    ``_SERVICE_ERROR_NAMES``: errors of ``aws-sdk:sagemaker:*`` are named
                        ``SageMaker.<Error>`` as in AWS (moto: ``sagemaker.sagemakerException``), so a Catch
                        on ``SageMaker.ResourceNotFoundException`` / ``SageMaker.SageMakerException`` matches.
@@ -252,6 +261,8 @@ def install(
             _hook_jsonpath_definite(state)
             _hook_aws_sdk_shapes(state)
             _hook_aws_sdk_error_names(state)
+            _hook_item_reader_errors(state)
+            _hook_terminal_errors(state)
             _hook_sagemaker_integration(state)
             _hook_sagemaker_actions_at_creation(state)
             _hook_sagemaker_jobs(state)
@@ -561,6 +572,61 @@ def _hook_aws_sdk_error_names(state: _Installed) -> None:
     added = {k: v for k, v in AWS_SDK_SERVICE_ERROR_NAMES.items() if k not in aws_sdk._SERVICE_ERROR_NAMES}
     aws_sdk._SERVICE_ERROR_NAMES.update(added)
     state.undo.append(lambda: [aws_sdk._SERVICE_ERROR_NAMES.pop(k, None) for k in added])
+
+
+def _hook_item_reader_errors(state: _Installed) -> None:
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
+        ResourceEvalS3,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = ResourceEvalS3.eval_resource
+
+    def eval_resource(self, env: Any) -> None:
+        try:
+            original(self, env)
+        except ClientError as exc:
+            error = StatesErrorName(typ=StatesErrorNameType.StatesItemReaderFailed)
+            cause = f"The ItemReader could not read its source: {exc}"
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=error,
+                    event_type=HistoryEventType.MapRunFailed,
+                    event_details=EventDetails(
+                        mapRunFailedEventDetails=MapRunFailedEventDetails(error=error.error_name, cause=cause)
+                    ),
+                )
+            ) from None
+
+    _patch(state, ResourceEvalS3, "eval_resource", eval_resource)
+
+
+def _hook_terminal_errors(state: _Installed) -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    terminal = {"States.Runtime", "States.DataLimitExceeded"}
+    original = ErrorEqualsDecl._eval_body
+
+    def eval_body(self, env: Any) -> None:
+        error_name = env.stack[-1]
+        if getattr(error_name, "error_name", None) in terminal and ErrorEqualsDecl._STATE_ALL_ERROR in self.error_names:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    _patch(state, ErrorEqualsDecl, "_eval_body", eval_body)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

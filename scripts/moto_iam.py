@@ -12,7 +12,8 @@ Who acts as a role (everyone else, i.e. the tests, Terraform and the demo, stays
 caller                 how its role is known
 =====================  ======================================================================================
 Step Functions         ``StateTaskService._eval_execution`` is wrapped: while a Task state of an execution runs,
-executor               this thread acts as the execution's ``$$.Execution.RoleArn`` (the state machine's role), so
+executor               this thread acts as the execution's ``$$.Execution.RoleArn`` (the state machine's role), as
+                       it does while a Distributed Map's ItemReader reads its items (``ResourceEvalS3``), so
                        every boto3 call the task makes (``boto_client_for``: optimized and aws-sdk integrations,
                        the ``.sync`` Describe polling) is evaluated against that role. A denial is a botocore
                        ``ClientError`` with the service's access-denied code, so the executor names it as AWS does
@@ -617,6 +618,18 @@ def install(patch: Callable[[Any, str, Any], Any], undo: Callable[[Callable[[], 
         with acting_as(role):
             return original_eval(self, env)
 
+    # A Distributed Map's ItemReader reads its items as the state machine's role
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html#itemreader-iam-policies).
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
+        ResourceEvalS3,
+    )
+
+    original_item_reader = ResourceEvalS3.eval_resource
+
+    def item_reader_eval(self, env):
+        with acting_as(env.aws_execution_details.role_arn):
+            return original_item_reader(self, env)
+
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
         StateTaskServiceLambda,
     )
@@ -652,6 +665,7 @@ def install(patch: Callable[[Any, str, Any], Any], undo: Callable[[Callable[[], 
     patch(Task, "__call__", task_call)
     patch(BaseClient, "_make_api_call", _make_api_call)
     patch(StateTaskService, "_eval_execution", _eval_execution)
+    patch(ResourceEvalS3, "eval_resource", item_reader_eval)
     patch(StateTaskServiceLambda, "_error_cause_from_client_error", staticmethod(_error_cause_from_client_error))
     _ENABLED = True
 

@@ -187,6 +187,26 @@ def poll(describe: Any, status_key: str, done: set[str], timeout: float = 60) ->
 # ---------------------------------------------------------------------------------------------------------------------
 # An example applied on the emulator for a test module
 # ---------------------------------------------------------------------------------------------------------------------
+# A customer managed key created in the same apply as the workflow (a file beside an example; the module call's
+# override passes `kms_key_arn = aws_kms_key.e2e.arn`), and its ARN as output e2e_kms_key_arn.
+KMS_KEY_TF = """# Written by an e2e test: the team's own KMS key, created in the same apply.
+resource "aws_kms_key" "e2e" {
+  description             = "e2e test key"
+  deletion_window_in_days = 7
+  enable_key_rotation     = true
+}
+
+output "e2e_kms_key_arn" {
+  value = aws_kms_key.e2e.arn
+}
+"""
+
+
+def sse_kms(key_arn: str) -> dict[str, str]:
+    """put_object arguments that name the key (the artifact bucket refuses uploads that do not, with a key)."""
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn}
+
+
 def tf_vars(name_prefix: str, **extra: Any) -> dict[str, Any]:
     """The inputs of an example applied by an e2e module: its own name prefix (so that modules sharing one emulator
     never meet), the oldest runtime the module accepts, and a bucket Terraform may empty on destroy."""

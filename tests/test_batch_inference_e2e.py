@@ -5,7 +5,8 @@ examples/legacy_batch_inference is applied against moto server with the emulator
 execution per model, and each Processing job runs the model's real script (scripts/local_containers.py runs
 `python3 /opt/ml/processing/code/<script>` on the job's inputs downloaded from S3 and uploads its outputs). The
 model's inference image, which Docker would build from image/Dockerfile, is played by a stand-in registered below:
-the example's predict.py with the model that image/train.py trains, as the image bakes them in.
+the example's predict.py with the model that image/train.py trains, as the image bakes them in. The module gets a
+customer managed key created in the same apply (the demo runs the example without one).
 """
 
 from __future__ import annotations
@@ -30,12 +31,26 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_batch_inference")]
 
 EXAMPLE = tfharness.REPO / "examples" / "legacy_batch_inference"
 NAME_PREFIX = "bie2e"
+# With a customer managed key (the demo runs the example without one): the bucket then refuses uploads that do not
+# name it, and every role reads and writes through it (the state machine's Distributed Map reads the manifest).
+KMS_OVERRIDE = """# Written by tests/test_batch_inference_e2e.py: our own key, for the module and the example data.
+module "ml_workflows" {
+  kms_key_arn = aws_kms_key.e2e.arn
+}
+
+resource "aws_s3_bucket_object" "input" {
+  kms_key_id             = aws_kms_key.e2e.arn
+  server_side_encryption = "aws:kms"
+  etag                   = null # conflicts with kms_key_id (an SSE-KMS object's ETag is no MD5)
+}
+"""
 JOB_NAME = re.compile(r"^bie2e-bi-[0-9a-f]{32}$")  # the model, step and run are in the job's tags
 
 
 class Workflow:
     def __init__(self, emulator: Any, outputs: dict[str, Any], queue_url: str) -> None:
         self.outputs = outputs
+        self.key = outputs["e2e_kms_key_arn"]
         self.sfn = emulator.client("stepfunctions")
         self.s3 = emulator.client("s3")
         self.sagemaker = emulator.client("sagemaker")
@@ -60,7 +75,7 @@ class Workflow:
         if body is None:
             self.s3.delete_object(Bucket=bucket, Key=f"{prefix}iris.csv")
         else:
-            self.s3.put_object(Bucket=bucket, Key=f"{prefix}iris.csv", Body=body)
+            self.s3.put_object(Bucket=bucket, Key=f"{prefix}iris.csv", Body=body, **e2e.sse_kms(self.key))
 
     def notifications(self, run_id: str, timeout: float = 10) -> list[dict[str, str]]:
         deadline = time.monotonic() + timeout
@@ -115,6 +130,8 @@ def workflow(emulator, tmp_path_factory) -> Any:
         for folder in ("model", "data"):
             (fixture.dir / folder).symlink_to(EXAMPLE / folder)
         emulator.write_override(fixture.dir)
+        (fixture.dir / "zz_e2e_kms.tf").write_text(e2e.KMS_KEY_TF)
+        (fixture.dir / "zz_e2e_kms_override.tf").write_text(KMS_OVERRIDE)
         fixture.tf.setup(cleanup_on_exit=False)
         fixture.apply(**tf_vars)
         outputs = fixture.output()
@@ -162,6 +179,12 @@ def test_one_model_runs_its_three_steps(workflow):
         "preprocessed/pre0/preprocess_report.json",
         "predictions/predictions.csv",
     }
+
+    # every object the run wrote (the jobs' outputs) is under the key, as are Terraform's (scripts, manifests)
+    for uri in (f"{workflow.outputs['models']['iris']['output_uri']}{run_id}/", workflow.outputs["data_uri"]):
+        bucket, prefix = uri[len("s3://") :].split("/", 1)
+        for item in workflow.s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
+            assert workflow.s3.head_object(Bucket=bucket, Key=item["Key"]).get("SSEKMSKeyId") == workflow.key
 
     jobs = workflow.jobs_of(run_id)
     assert sorted(j["tags"]["sfn-ml:step"] for j in jobs) == ["inf", "post", "pre0"]

@@ -26,29 +26,18 @@ module "ml_workflows" {
   retraining_endpoint_wait_timeout_seconds = 60
 }
 """
-KEY = """# Written by tests/test_e2e_kms.py: a customer managed key created in the same apply.
-resource "aws_kms_key" "e2e" {
-  description             = "kms e2e"
-  deletion_window_in_days = 7
-  enable_key_rotation     = true
-}
-
-output "e2e_kms_key_arn" {
-  value = aws_kms_key.e2e.arn
-}
-"""
 
 
 def build(emulator: Any, outputs: dict[str, Any]) -> Workflow:
     topic = outputs["notifications_topic_arn"]
     sqs, queue_url = e2e.subscribed_queue(emulator, topic, f"{NAME_PREFIX}-notifications")
     workflow = Workflow(emulator, outputs, Mailbox(sqs, queue_url))
-    workflow.encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": outputs["e2e_kms_key_arn"]}
+    workflow.encryption = e2e.sse_kms(outputs["e2e_kms_key_arn"])
     return workflow
 
 
 workflow = e2e.workflow_fixture(
-    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build, files={"zz_e2e_kms.tf": KEY}, endpoint_transition_seconds=2
+    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build, files={"zz_e2e_kms.tf": e2e.KMS_KEY_TF}, endpoint_transition_seconds=2
 )
 
 

@@ -223,6 +223,53 @@ def test_list_executions_is_checked_on_the_state_machine_arn(clients):
     assert f"states:ListExecutions on resource: {other}" in denied.cause
 
 
+def item_reader_definition(bucket: str) -> dict:
+    """A Distributed Map over a JSON manifest in S3, each item passed through."""
+    return {
+        "StartAt": "Items",
+        "States": {
+            "Items": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": bucket, "Key.$": "$.key"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Item",
+                    "States": {"Item": {"Type": "Pass", "End": True}},
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def test_an_item_reader_reads_as_the_machine_role_and_needs_the_manifest_key(clients):
+    bucket, _ = kms_bucket(clients)
+    s3 = clients["s3"]
+    s3.put_object(Bucket=bucket, Key="mine/items.json", Body=b"[1, 2]", ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="mine/sealed.json", Body=b"[1, 2]")  # the bucket's key
+    s3.put_object(Bucket=bucket, Key="theirs/items.json", Body=b"[1, 2]", ServerSideEncryption="AES256")
+    children = {"Effect": "Allow", "Action": ["states:StartExecution", "states:DescribeExecution"], "Resource": "*"}
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/mine/*"}
+    role = make_role(clients, [children, read])
+    sfn = clients["stepfunctions"]
+    arn = machine(clients, item_reader_definition(bucket), role)
+
+    ok = e2e.run(sfn, arn, {"key": "mine/items.json"})
+    assert ok.status == "SUCCEEDED", ok.explain()
+    assert ok.output == [1, 2]
+    # S3 says only "Access Denied" for its own action, and passes on KMS's message for the key.
+    for denied_key, said in (("theirs/items.json", "(AccessDenied)"), ("mine/sealed.json", "kms:Decrypt")):
+        denied = e2e.run(sfn, arn, {"key": denied_key})
+        assert denied.status == "FAILED", denied_key
+        # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-handling-error-representation
+        assert denied.error == "States.ItemReaderFailed", (denied_key, denied.error, denied.cause)
+        assert said in denied.cause, denied.cause
+
+
 def create_model_definition() -> dict:
     return e2e.one_task(
         "arn:aws:states:::sagemaker:createModel",

@@ -238,6 +238,48 @@ def test_sagemaker_request_response_errors_are_named_as_in_aws(sfn, sagemaker):
     assert "Cannot create already existing model" in execution.cause
 
 
+def test_an_item_reader_that_cannot_read_fails_with_item_reader_failed(sfn, bucket):
+    definition = {
+        "StartAt": "Items",
+        "States": {
+            "Items": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": bucket, "Key": "no/such/manifest.json"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Item",
+                    "States": {"Item": {"Type": "Pass", "End": True}},
+                },
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    run = e2e.run(sfn, e2e.state_machine(sfn, definition), {})
+    assert run.status == "SUCCEEDED", run.explain()
+    assert run.output["error"]["Error"] == "States.ItemReaderFailed"  # moto alone: States.Runtime
+    assert "NoSuchKey" in run.output["error"]["Cause"]
+
+
+def test_states_all_does_not_catch_a_runtime_error(sfn):
+    """A Parameters path missing from the input is a States.Runtime error, which ends an AWS execution even under a
+    Catch of States.ALL (moto alone catches it)."""
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]
+    definition = e2e.one_task("arn:aws:states:::aws-sdk:sfn:listStateMachines", {"MaxResults.$": "$.missing"})
+    task = definition["States"]["Task"]
+    del task["End"]
+    task.update(Catch=catch, Next="Caught")
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    uncaught = e2e.run(sfn, e2e.state_machine(sfn, definition), {})
+    assert (uncaught.status, uncaught.error) == ("FAILED", "States.Runtime"), uncaught.explain()
+    assert "could not be found in the input" in uncaught.cause
+
+
 def test_sagemaker_sync_is_refused_for_actions_without_it(sfn):
     definition = e2e.one_task("arn:aws:states:::sagemaker:createModel.sync", {"ModelName": "x"})
     # Refused at creation, as AWS does (tests/test_emulator_strict.py covers every supported action).
