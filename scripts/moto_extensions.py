@@ -44,7 +44,8 @@ terminal_errors        ``ErrorEqualsDecl._eval_body``: ``States.ALL`` in a Retry
                        to handle failures that end an AWS execution at once.
 aws_sdk_error_names    ``_SERVICE_ERROR_NAMES``: errors of ``aws-sdk:sagemaker:*`` are named
                        ``SageMaker.<Error>`` as in AWS (moto: ``sagemaker.sagemakerException``), so a Catch
-                       on ``SageMaker.ResourceNotFoundException`` / ``SageMaker.SageMakerException`` matches.
+                       on ``SageMaker.ResourceNotFoundException`` / ``SageMaker.SageMakerException`` matches;
+                       those of ``aws-sdk:s3:*`` ``S3.S3Exception`` (moto: ``s3.s3Exception``).
 sagemaker_integration  the Task factory, for ``arn:aws:states:::sagemaker:*``: ``.sync`` for
                        createTrainingJob / createProcessingJob / createTransformJob (moto: "Unsupported .sync
                        callback procedure"), polling Describe<Job> until the job ends; the output is the
@@ -561,7 +562,7 @@ def _timestamps_as_strings(value: Any) -> None:
 
 
 # Service names as Step Functions writes them in aws-sdk error names (ServiceName.ErrorName, PascalCase).
-AWS_SDK_SERVICE_ERROR_NAMES = {"sagemaker": "SageMaker"}
+AWS_SDK_SERVICE_ERROR_NAMES = {"sagemaker": "SageMaker", "s3": "S3"}
 
 
 def _hook_aws_sdk_error_names(state: _Installed) -> None:

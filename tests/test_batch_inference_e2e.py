@@ -155,16 +155,29 @@ def workflow(emulator, tmp_path_factory) -> Any:
 def test_one_model_runs_its_three_steps(workflow):
     run = workflow.run(workflow.outputs["models"]["iris"]["execution_input"])
     assert run.status == "SUCCEEDED", run.explain()
-    assert run.states_entered() == [
+    entered = run.states_entered()
+    # RunModels' Map Run is the first or the second ListMapRuns names (OneModel has one too): either path is right
+    which = "FirstMapRun" if "FirstMapRun" in entered else "SecondMapRun"
+    assert entered == [
         "SelectModels",
         "OneModel",
+        "IsModelKnown",
+        "WriteModelManifest",
+        "OneModelManifest",
         "RunModels",
         "FindMapRun",
+        "WhichMapRun",
+        which,
         "DescribeMapRun",
         "AnyModelFailed",
         "Succeeded",
     ]
     run_id = run.output["run_id"]
+    # the run's one-item manifest, found in the manifest of every model and written under the key
+    bucket, prefix = workflow.outputs["data_uri"][len("s3://") :].split("/", 1)
+    written = workflow.s3.get_object(Bucket=bucket, Key=f"{prefix}runs/{run_id}/manifest.json")
+    assert [i["name"] for i in json.loads(written["Body"].read())] == ["iris"]
+    assert written["SSEKMSKeyId"] == workflow.key
     assert run.output["models"] == 1 and run.output["scope"] == "iris"
 
     # the legacy model's own output, where the model's output_uri says, per run
@@ -285,6 +298,6 @@ def test_a_resource_limit_is_not_retried_and_is_notified(workflow):
 def test_an_unknown_model_fails_before_fanning_out(workflow):
     run = workflow.run(json.dumps({"model": "no-such-model"}))
     assert run.status == "FAILED" and run.error == "BatchInferenceFailed"
-    assert run.states_entered() == ["SelectModels", "OneModel", "RunModels", "NotifyFailure", "Failed"]
+    assert run.states_entered() == ["SelectModels", "OneModel", "IsModelKnown", "UnknownModel", "NotifyFailure", "Failed"]
     (note,) = workflow.notifications(run.arn.rsplit(":", 1)[1])
     assert note["Subject"] == f"[{NAME_PREFIX}] batch inference: run failed"

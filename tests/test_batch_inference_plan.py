@@ -26,8 +26,9 @@ SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1
 REPOSITORY = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/legacy-batch-inference"
 SAGEMAKER_NAME = h.SAGEMAKER_NAME
 SAGEMAKER_POLICY = "batch_inference[0].module.iam.aws_iam_role_policy.sagemaker[0]"
-# Every model adds its scripts and its one-model manifest; nothing else.
-OBJECTS_PER_MODEL = len(SCRIPT_FILES) + 1
+# Every model adds its scripts (uploaded from scripts_path); nothing else: its item is in the one manifest of every
+# model (models.json), so a model whose code is already in S3 (code_uri) adds no resource at all.
+OBJECTS_PER_MODEL = len(SCRIPT_FILES)
 
 
 def model(**fields):
@@ -94,6 +95,10 @@ def manifest(plan) -> list[dict]:
     return json.loads(h.one(plan, "batch_inference[0].aws_s3_bucket_object.manifest")["content"])
 
 
+def all_models(plan) -> list[dict]:
+    return json.loads(h.one(plan, "batch_inference[0].aws_s3_bucket_object.models")["content"])
+
+
 def policy(plan, suffix) -> dict[str, dict]:
     hits = [p for a, p in h.policies(plan).items() if a.endswith(suffix)]
     assert len(hits) == 1, suffix
@@ -127,12 +132,22 @@ def test_one_model(plan1):
         "aws_cloudwatch_event_target": 3,
         "aws_sqs_queue": 1,
         "aws_sqs_queue_policy": 1,
-        # the model's scripts, its manifest, and the shared manifest
-        "aws_s3_bucket_object": OBJECTS_PER_MODEL + 1,
+        # the model's scripts, the shared manifest and the manifest of every model
+        "aws_s3_bucket_object": OBJECTS_PER_MODEL + 2,
     }
 
 
-def test_more_models_add_only_their_scripts_and_manifest(plan1, plan300):
+def test_models_whose_code_is_in_s3_add_no_resource(fx):
+    def code_in_s3(n: int) -> dict:
+        return {f"m{i}": {"code_uri": f"s3://ml-code/m{i}/", "image_tag": "v1"} for i in range(n)}
+
+    one, three = (fx.plan(batch_inference_models=code_in_s3(n)) for n in (1, 3))
+    assert h.counts_by_type(three) == h.counts_by_type(one)
+    assert [i["name"] for i in all_models(three)] == ["m0", "m1", "m2"]
+    assert [i["code_uri"] for i in manifest(three)] == ["s3://ml-code/m0/", "s3://ml-code/m1/", "s3://ml-code/m2/"]
+
+
+def test_more_models_add_only_their_scripts(plan1, plan300):
     one, many = h.counts_by_type(plan1), h.counts_by_type(plan300)
     extra = {t: many.get(t, 0) - one.get(t, 0) for t in set(one) | set(many)}
     assert {t: n for t, n in extra.items() if n} == {"aws_s3_bucket_object": 299 * OBJECTS_PER_MODEL}
@@ -149,7 +164,7 @@ def test_more_models_add_only_their_scripts_and_manifest(plan1, plan300):
 def test_three_models_one_with_its_own_schedule(plan1, plan3):
     one, three = h.counts_by_type(plan1), h.counts_by_type(plan3)
     extra = {t: three.get(t, 0) - one.get(t, 0) for t in set(one) | set(three)}
-    # wine and hourly: scripts + manifest each; hourly also its schedule rule and target
+    # wine and hourly: their scripts; hourly also its schedule rule and target
     assert {t: n for t, n in extra.items() if n} == {
         "aws_s3_bucket_object": 2 * OBJECTS_PER_MODEL,
         "aws_cloudwatch_event_rule": 1,
@@ -169,8 +184,8 @@ def test_three_models_one_with_its_own_schedule(plan1, plan3):
     }
     # the shared schedule runs the models without a schedule of their own
     assert [i["name"] for i in manifest(plan3)] == ["iris", "wine"]
-    own = json.loads(h.one(plan3, 'aws_s3_bucket_object.model_manifest["hourly"]')["content"])
-    assert [i["name"] for i in own] == ["hourly"]
+    # a run of one model finds it in the manifest of every model, in name order
+    assert [i["name"] for i in all_models(plan3)] == ["hourly", "iris", "wine"]
 
 
 def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
@@ -183,8 +198,8 @@ def test_disabled_model_leaves_the_shared_run_and_its_rule_is_off(fx):
     )
     assert [i["name"] for i in manifest(plan)] == ["iris"]
     assert h.one(plan, 'aws_cloudwatch_event_rule.this["paused-hourly"]')["is_enabled"] is False
-    # still runnable on demand: its manifest and scripts are there
-    h.one(plan, 'aws_s3_bucket_object.model_manifest["paused"]')
+    # still runnable on demand: its item and scripts are there
+    assert [i["name"] for i in all_models(plan)] == ["iris", "paused", "paused-hourly"]
 
 
 def test_workflow_off_by_default(planned):
@@ -356,10 +371,41 @@ def test_runs_every_shared_model_or_one_named_model(plan3):
     assert choice["Choices"][1] == {"Variable": "$.model", "IsPresent": True, "Next": "InvalidInput"}
     assert choice["Default"] == "AllModels"
     assert states["AllModels"]["Result"]["key"] == "legacy/batch-inference/manifest.json"
-    assert states["OneModel"]["Parameters"]["key.$"] == (
-        "States.Format('legacy/batch-inference/models/{}/manifest.json', $.model)"
-    )
     assert states["InvalidInput"]["Next"] == "NotifyFailure"
+    # one model: found by name in the manifest of every model, written as the run's one-item manifest
+    assert h.shortest_path(asl(plan3), "RunModels") == ["SelectModels", "AllModels", "RunModels"]
+    assert [s for s in h.shortest_path(asl(plan3), "OneModelManifest")] == [
+        "SelectModels",
+        "OneModel",
+        "IsModelKnown",
+        "WriteModelManifest",
+        "OneModelManifest",
+    ]
+    find = states["OneModel"]
+    assert find["Type"] == "Map" and find["Label"] == "find"
+    assert find["ItemReader"]["Parameters"] == {"Bucket": BUCKET, "Key": "legacy/batch-inference/models.json"}
+    assert find["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "wanted.$": "$.model"}
+    # Express children: a request each, not state transitions (the lookup runs for every run of one model)
+    assert find["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+    assert find["ItemProcessor"]["States"]["IsWantedModel"]["Choices"] == [
+        {"Variable": "$.item.name", "StringEqualsPath": "$.wanted", "Next": "WantedModel"}
+    ]
+    assert find["ResultSelector"] == {"items.$": "$[?(@.name)]"}
+    assert find["Catch"][0]["Next"] == "NotifyFailure"
+    assert states["IsModelKnown"]["Default"] == "UnknownModel"
+    assert states["UnknownModel"]["Next"] == "NotifyFailure"
+    write = states["WriteModelManifest"]
+    assert write["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
+    key_format = "States.Format('legacy/batch-inference/runs/{}/manifest.json', $$.Execution.Name)"
+    assert write["Parameters"] == {
+        "Bucket": BUCKET,
+        "Key.$": key_format,
+        "Body.$": "States.JsonToString($.found.items)",
+        "ContentType": "application/json",
+    }
+    assert write["Retry"][0]["ErrorEquals"] == ["S3.S3Exception", "S3.SdkClientException"]
+    assert write["Catch"][0]["Next"] == "NotifyFailure"
+    assert states["OneModelManifest"]["Parameters"]["key.$"] == key_format
 
 
 def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
@@ -381,7 +427,7 @@ def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
     }
     assert run["ToleratedFailurePercentagePath"] == "$.manifest.tolerated_failure_percentage"
     assert states["AllModels"]["Result"]["tolerated_failure_percentage"] == 10
-    assert states["OneModel"]["Parameters"]["tolerated_failure_percentage"] == 10
+    assert states["OneModelManifest"]["Parameters"]["tolerated_failure_percentage"] == 10
     assert run["Catch"][0]["Next"] == "NotifyFailure"
     # after the Map: count the failed models on the Map Run, fail the run (and notify) when any failed
     assert h.shortest_path(asl(plan3), "ModelsFailed") == [
@@ -389,6 +435,8 @@ def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
         "AllModels",
         "RunModels",
         "FindMapRun",
+        "WhichMapRun",
+        "FirstMapRun",
         "DescribeMapRun",
         "AnyModelFailed",
         "NotifyModelsFailed",
@@ -396,6 +444,13 @@ def test_fans_out_with_a_distributed_map_and_the_users_concurrency(plan3):
     ]
     assert states["FindMapRun"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:listMapRuns"
     assert states["FindMapRun"]["Parameters"] == {"ExecutionArn.$": "$$.Execution.Id"}
+    # a run of one model has two Map Runs: RunModels' is the one its label names
+    assert run["Label"] == "models"
+    assert states["WhichMapRun"]["Choices"] == [
+        {"Variable": "$.map_run.arns[0]", "StringMatches": "*/models:*", "Next": "FirstMapRun"}
+    ]
+    assert states["FirstMapRun"]["Parameters"] == {"arn.$": "$.map_run.arns[0]"}
+    assert states["SecondMapRun"]["Parameters"] == {"arn.$": "$.map_run.arns[1]"}
     assert states["DescribeMapRun"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:describeMapRun"
     failed = {c["Variable"] for c in states["AnyModelFailed"]["Choices"][0]["Or"]}
     assert failed == {f"$.map_run.counts.{k}" for k in ("Failed", "TimedOut", "Aborted")}
@@ -522,7 +577,7 @@ def test_every_task_retries_transient_errors_and_is_caught(plan3):
     assert inner_states["PreprocessJobFailed"] == {
         "Comment": inner_states["PreprocessJobFailed"]["Comment"],
         "Type": "Fail",
-        "ErrorPath": "$.error.Error",
+        "Error": "PreprocessJobFailed",  # not the task's States.TaskFailed: a Fail state raises no States.* name
         "CausePath": "$.error.Cause",
     }
     fails = {
@@ -672,9 +727,15 @@ def test_distributed_map_policy(plan3):
     assert by_sid["DescribeOwnMapRuns"]["Resource"] == [f"{states}:mapRun:{MACHINE}/*"]
     assert sorted(by_sid["ReadManifests"]["Resource"]) == [
         f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/manifest.json",
-        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/models/*/manifest.json",
+        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/models.json",
+        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/runs/*/manifest.json",
     ]
-    assert all("*" not in s["Resource"] for s in by_sid.values())
+    # a run of one model writes its one-item manifest, and nothing else
+    assert by_sid["WriteRunManifests"]["Action"] == ["s3:PutObject"]
+    assert by_sid["WriteRunManifests"]["Resource"] == [
+        f"arn:aws:s3:::{BUCKET}/legacy/batch-inference/runs/*/manifest.json"
+    ]
+    assert all(s["Resource"] != ["*"] for s in by_sid.values())
     attached = h.one(plan3, "batch_inference[0].aws_iam_role_policy.map")
     assert attached["role"] == "legacy-bi-states"
 
@@ -776,6 +837,9 @@ def test_kms_key_encrypts_jobs_scripts_and_manifests(plan_kms):
         assert step["processing_resources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS
     for address, obj in h.of_type(plan_kms, "aws_s3_bucket_object").items():
         assert obj["kms_key_id"] == KMS and obj["server_side_encryption"] == "aws:kms", address
+    # the run's one-item manifest names the key (the bucket policy refuses an upload that does not)
+    write = asl(plan_kms)["States"]["WriteModelManifest"]["Parameters"]
+    assert (write["ServerSideEncryption"], write["SSEKMSKeyId"]) == ("aws:kms", KMS)
         if "aws_s3_bucket_object.code[" in address:
             # with SSE-KMS the ETag is no MD5: the content hash in the metadata detects changes
             assert "etag" not in obj or obj["etag"] is None

@@ -60,6 +60,9 @@ locals {
     # The calls are read-only on the machine's own ARN, where the only deterministic error is AccessDenied (an IAM
     # defect the plan tests catch): a small bounded retry of the base name, at most ~1 minute.
     sfn = [merge(local.transient_retry, { ErrorEquals = ["Sfn.SfnException"], MaxAttempts = 3 })]
+    # aws-sdk:s3: S3's throttling (503 SlowDown) and internal errors are not modeled exceptions either, so they come as
+    # the base S3.S3Exception (503 or 500 in Cause), as does AccessDenied: the same small bounded retry.
+    s3 = [merge(local.transient_retry, { ErrorEquals = ["S3.S3Exception", "S3.SdkClientException"], MaxAttempts = 3 })]
     # SageMaker tasks of every workflow (batch inference too, inside its Map iterations): no Retry, since SageMaker's base
     # exceptions (optimized: SageMaker.AmazonSageMakerException, aws-sdk: SageMaker.SageMakerException) cover
     # throttling and validation alike. Their Catch sends the base exception to "<Task>IsTransient", a Choice on

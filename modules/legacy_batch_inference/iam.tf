@@ -61,7 +61,7 @@ module "iam" {
 }
 
 # What the Distributed Map needs besides the job integrations of modules/iam: start, watch and stop its child
-# executions, read the manifests, and read its Map Run to count failed models.
+# executions, read the manifests (and write a one-model run's), and read its Map Run to count failed models.
 # https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
 data "aws_iam_policy_document" "map" {
   statement {
@@ -93,8 +93,16 @@ data "aws_iam_policy_document" "map" {
     actions = ["s3:GetObject"]
     resources = [
       "${local.bucket_arn}/${local.manifest_key}",
-      "${local.bucket_arn}/${local.data_prefix}/models/*/manifest.json",
+      "${local.bucket_arn}/${local.models_key}",
+      "${local.bucket_arn}/${local.data_prefix}/runs/*/manifest.json",
     ]
+  }
+
+  # A run of one model writes its one-item manifest (WriteModelManifest) for RunModels to read.
+  statement {
+    sid       = "WriteRunManifests"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket_arn}/${local.data_prefix}/runs/*/manifest.json"]
   }
 
   # The manifests are encrypted with the caller's key when there is one (the state machine's role of modules/iam

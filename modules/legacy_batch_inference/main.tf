@@ -39,6 +39,7 @@ locals {
   data_uri            = "s3://${local.bucket_name}/${local.data_prefix}/"
   runs_uri            = "${local.data_uri}runs/"
   manifest_key        = "${local.data_prefix}/manifest.json"
+  models_key          = "${local.data_prefix}/models.json"
   ecr_repository_name = "${local.resource_prefix}-batch-inference"
   ecr_repository_arn  = "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.ecr_repository_name}"
   ecr_repository_url  = "${local.account_id}.dkr.ecr.${local.region}.${local.dns_suffix}/${local.ecr_repository_name}"
@@ -147,7 +148,8 @@ locals {
     name_prefix                  = var.name_prefix
     bucket_name                  = local.bucket_name
     manifest_key                 = local.manifest_key
-    model_manifest_key_format    = "${local.data_prefix}/models/{}/manifest.json"
+    models_key                   = local.models_key
+    run_manifest_key_format      = "${local.data_prefix}/runs/{}/manifest.json"
     runs_uri                     = local.runs_uri
     sagemaker_role_arn           = local.sagemaker_role_arn
     processing_network           = local.processing_network
@@ -201,13 +203,13 @@ resource "aws_s3_bucket_object" "manifest" {
   server_side_encryption = var.kms_key_arn == null ? null : "aws:kms"
 }
 
-# A one-item manifest per model: what a run of that model alone ({"model": "<name>"}) fans out over.
-resource "aws_s3_bucket_object" "model_manifest" {
+# Every model's item, in name order: what a run of one model ({"model": "<name>"}) finds its model in. One object for
+# all models, so that a model whose code is already in S3 (code_uri) adds no resource to the plan.
+resource "aws_s3_bucket_object" "models" {
   #checkov:skip=CKV_AWS_186:Encrypted with kms_key_arn when the caller gives one (the bucket policy then requires it); SSE-S3 otherwise.
-  for_each               = local.items
   bucket                 = local.bucket_name
-  key                    = "${local.data_prefix}/models/${each.key}/manifest.json"
-  content                = jsonencode([each.value])
+  key                    = local.models_key
+  content                = jsonencode(values(local.items))
   content_type           = "application/json"
   kms_key_id             = var.kms_key_arn
   server_side_encryption = var.kms_key_arn == null ? null : "aws:kms"
@@ -239,7 +241,7 @@ module "state_machine" {
   # execution reads the manifests.
   depends_on = [
     module.iam, aws_iam_role_policy.map, module.ecr_repository,
-    aws_s3_bucket_object.manifest, aws_s3_bucket_object.model_manifest,
+    aws_s3_bucket_object.manifest, aws_s3_bucket_object.models,
   ]
 }
 
