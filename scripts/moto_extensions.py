@@ -33,11 +33,22 @@ aws_sdk_shapes         ``StateTaskServiceAwsSdk._normalise_parameters/_normalise
                        ``stateMachineArn``) and the response back (``executions`` -> ``Executions``), with
                        botocore's service model, as LocalStack does (moto's port left both empty, so e.g.
                        ``aws-sdk:sfn:listExecutions`` fails with KeyError).
+express_children       ``AmazonStateLanguageParser.parse``: a Distributed Map whose ``ProcessorConfig`` says
+                       ``"ExecutionType": "EXPRESS"`` is accepted, as AWS accepts it ("Distributed Map state",
+                       https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html); moto's
+                       grammar knows only STANDARD. Its children run as moto runs STANDARD ones: the same states
+                       and results (Express differs in billing, history and at-least-once start, none of which
+                       the emulator models). DescribeStateMachine still returns the definition as written.
 item_reader_errors     ``ResourceEvalS3.eval_resource``: a Distributed Map whose ItemReader cannot read its source
                        (no such key, access denied, the key's kms:Decrypt refused) fails with
                        ``States.ItemReaderFailed``, the S3 error in Cause, as AWS names it ("Error names",
                        https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html); moto
                        says ``States.Runtime``.
+map_iteration_errors   ``iteration_worker.CustomErrorName``: an inline Map iteration that fails with a ``States.*``
+                       error (``States.TaskFailed`` of a failed job) fails the Map state with that error, which its
+                       Catch sees, as in AWS ("Map state": if any iteration fails, the Map state fails); moto
+                       wrapped the name in a CustomErrorName, which refuses the ``States.`` prefix, and so failed
+                       with ``States.Runtime`` instead.
 terminal_errors        ``ErrorEqualsDecl._eval_body``: ``States.ALL`` in a Retry or Catch does not match
                        ``States.Runtime`` or ``States.DataLimitExceeded``, which AWS documents as errors
                        States.ALL cannot catch (same page); moto's States.ALL matched them, so a workflow seemed
@@ -263,7 +274,9 @@ def install(
             _hook_aws_sdk_shapes(state)
             _hook_aws_sdk_error_names(state)
             _hook_item_reader_errors(state)
+            _hook_express_children(state)
             _hook_terminal_errors(state)
+            _hook_map_iteration_errors(state)
             _hook_sagemaker_integration(state)
             _hook_sagemaker_actions_at_creation(state)
             _hook_sagemaker_jobs(state)
@@ -611,6 +624,59 @@ def _hook_item_reader_errors(state: _Installed) -> None:
             ) from None
 
     _patch(state, ResourceEvalS3, "eval_resource", eval_resource)
+
+
+def express_item_processors_as_standard(definition: str) -> str:
+    """The definition with every Distributed Map's Express children (``ProcessorConfig.ExecutionType``) as STANDARD,
+    the only type moto's ASL grammar has; unchanged if it has none (or is no JSON, which the parser then refuses)."""
+    if '"EXPRESS"' not in definition:
+        return definition
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return definition
+
+    def walk(states: dict[str, Any]) -> None:
+        for state in states.values():
+            processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+            config = processor.get("ProcessorConfig") or {}
+            if config.get("ExecutionType") == "EXPRESS":
+                config["ExecutionType"] = "STANDARD"
+            walk(processor.get("States") or {})
+            for branch in state.get("Branches") or []:
+                walk(branch.get("States") or {})
+
+    walk(document.get("States") or {})
+    return json.dumps(document)
+
+
+def _hook_express_children(state: _Installed) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str) -> Any:
+        return original(express_item_processors_as_standard(definition))
+
+    parse.__wrapped__ = original  # moto's own, for the tests
+    _patch(state, AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+def _hook_map_iteration_errors(state: _Installed) -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+
+    def error_name(error_name: str) -> Any:
+        if str(error_name).startswith("States."):
+            try:
+                return StatesErrorName.from_name(str(error_name))
+            except Exception:  # a States.* name moto's enum lacks: keep it as it was raised
+                return ErrorName(error_name=str(error_name))
+        return CustomErrorName(error_name=error_name)
+
+    _patch(state, iteration_worker, "CustomErrorName", error_name)
 
 
 def _hook_terminal_errors(state: _Installed) -> None:

@@ -100,8 +100,9 @@ def test_scripts_manifests_and_input_are_in_the_bucket(example, emulator):
         assert f"bitest/batch-inference/data/{model}/input/iris.csv" in keys
     shared = json.loads(s3.get_object(Bucket=bucket, Key="bitest/batch-inference/manifest.json")["Body"].read())
     assert [i["name"] for i in shared] == ["iris"]  # iris-hourly runs on its own schedule
-    own = s3.get_object(Bucket=bucket, Key="bitest/batch-inference/models/iris-hourly/manifest.json")
-    (hourly,) = json.loads(own["Body"].read())
+    every = json.loads(s3.get_object(Bucket=bucket, Key="bitest/batch-inference/models.json")["Body"].read())
+    assert [i["name"] for i in every] == ["iris", "iris-hourly"]  # where a run of one model finds it
+    hourly = every[1]
     assert "ContainerEntrypoint" not in hourly["inference"]["app_specification"]  # the image's own entrypoint
     assert hourly["inference"]["processing_resources"]["ClusterConfig"]["InstanceType"] == "ml.c5.xlarge"
 
@@ -253,7 +254,7 @@ def test_root_with_batch_inference_plans_and_applies_with_a_bucket_key_role_and_
     iam = emulator.client("iam")
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "onown-bi-sagemaker"]
     s3 = emulator.client("s3")
-    bucket, key = out["artifact_bucket_name"], "onown/batch-inference/models/iris/manifest.json"
+    bucket, key = out["artifact_bucket_name"], "onown/batch-inference/models.json"
     head = s3.head_object(Bucket=bucket, Key=key)
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == out["kms_key_arn"]
     (item,) = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())

@@ -298,6 +298,13 @@ def test_a_resource_limit_is_not_retried_and_is_notified(workflow):
 def test_an_unknown_model_fails_before_fanning_out(workflow):
     run = workflow.run(json.dumps({"model": "no-such-model"}))
     assert run.status == "FAILED" and run.error == "BatchInferenceFailed"
-    assert run.states_entered() == ["SelectModels", "OneModel", "IsModelKnown", "UnknownModel", "NotifyFailure", "Failed"]
+    assert run.states_entered() == [
+        "SelectModels",
+        "OneModel",
+        "IsModelKnown",
+        "UnknownModel",
+        "NotifyFailure",
+        "Failed",
+    ]
     (note,) = workflow.notifications(run.arn.rsplit(":", 1)[1])
     assert note["Subject"] == f"[{NAME_PREFIX}] batch inference: run failed"

@@ -266,6 +266,69 @@ def test_an_item_reader_that_cannot_read_fails_with_item_reader_failed(sfn, buck
     assert "NoSuchKey" in run.output["error"]["Cause"]
 
 
+def test_a_distributed_map_may_have_express_children(sfn, bucket, clients):
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    clients["s3"].put_object(Bucket=bucket, Key="express/items.json", Body=b'[{"n": 1}, {"n": 2}]')
+    definition = {
+        "StartAt": "Items",
+        "States": {
+            "Items": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": bucket, "Key": "express/items.json"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Item",
+                    "States": {
+                        "Item": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($.n, $.n)"}, "End": True}
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    arn = e2e.state_machine(sfn, definition)
+    assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == definition
+    run = e2e.run(sfn, arn, {})
+    assert run.status == "SUCCEEDED", run.explain()
+    assert run.output == [{"twice": 2}, {"twice": 4}]
+    with pytest.raises(Exception, match="expecting '\"STANDARD\"'"):  # moto's own parser
+        AmazonStateLanguageParser.parse.__wrapped__(json.dumps(definition))
+
+
+def test_an_inline_map_fails_with_its_iterations_states_error(sfn, clients, emu):
+    """An iteration's States.Timeout fails the Map with States.Timeout, which its Catch names (moto alone:
+    States.Runtime, "Custom Error Names MUST NOT begin with the prefix 'States.'")."""
+    queue = emu.client("sqs").create_queue(QueueName=e2e.unique("iteration"))["QueueUrl"]
+    waits = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+        "TimeoutSeconds": 1,
+        "End": True,
+    }
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Wait", "States": {"Wait": waits}},
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    run = e2e.run(sfn, e2e.state_machine(sfn, definition), {"items": [1]})
+    assert run.status == "SUCCEEDED", run.explain()
+    assert run.output["error"]["Error"] == "States.Timeout"
+
+
 def test_states_all_does_not_catch_a_runtime_error(sfn):
     """A Parameters path missing from the input is a States.Runtime error, which ends an AWS execution even under a
     Catch of States.ALL (moto alone catches it)."""
