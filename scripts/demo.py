@@ -615,21 +615,31 @@ def _slug(text: str) -> str:
 
 
 def write_pictures(runs: list[Run], out: Path, pictures: Path | None) -> list[Path]:
-    """Per run: <n>-<workflow>-<path>.svg, .history.json, .definition.json in ``out``; <workflow>.svg in pictures."""
+    """Per run: <n>-<workflow>-<path>.svg, .history.json, .definition.json in ``out``; <workflow>.svg in pictures.
+
+    Without Graphviz (no node or npm at bootstrap) the histories and definitions are still written, and one line says
+    why there is no picture."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     first: dict[str, Run] = {}
+    drawing = True
     for n, run in enumerate(runs, 1):
         stem = f"{n}-{run.workflow}-{_slug(run.path)}"
         title = f"{EXAMPLES[run.workflow].title}: {run.path}"
-        svg = render_graph.render_svg(run.definition, run.events, title, children=run.children)
-        (out / f"{stem}.svg").write_text(svg)
         history = {"events": run.events, **({"childEvents": run.children} if run.children else {})}
         (out / f"{stem}.history.json").write_text(json.dumps(history, indent=1, default=str))
         (out / f"{stem}.definition.json").write_text(json.dumps(run.definition, indent=2))
-        written.append(out / f"{stem}.svg")
         first.setdefault(run.workflow, run)
-    if pictures is not None:
+        if drawing:
+            try:
+                svg = render_graph.render_svg(run.definition, run.events, title, children=run.children)
+            except render_graph.GraphvizMissing as exc:
+                print(f"  no pictures: {exc}")
+                drawing = False
+                continue
+            (out / f"{stem}.svg").write_text(svg)
+            written.append(out / f"{stem}.svg")
+    if pictures is not None and drawing:
         pictures.mkdir(parents=True, exist_ok=True)
         for key, run in first.items():
             title = f"{EXAMPLES[key].title}: {run.path} (a run of `make demo`)"

@@ -3,12 +3,14 @@
 The Step Functions Data Science SDK's ``Workflow.render_graph()`` / ``Execution.render_progress()`` are the reference:
 one box per state, the transitions between them, and, for an execution, each state coloured by what happened to it
 (the SDK's legend: Success, Failed, Cancelled, In Progress, Caught Error). The SDK draws in a notebook with a
-JavaScript library; this draws offline, in pure Python, to a standalone SVG file that a README can show.
+JavaScript library; this draws offline to a standalone SVG file that a README can show.
 
-Layout: a layered drawing (top to bottom): loops are found by a depth-first walk and drawn as arcs on the right, the
-other edges go down through layers; Parallel branches and Map iterators are drawn inside their state's box. Catch
-edges are dashed, and faint unless the execution took them. Reading the definition is a graph walk, never an
-interpretation of it.
+Layout: Graphviz's ``dot`` (the WebAssembly build of the npm package ``@viz-js/viz``, which scripts/bootstrap.sh
+installs into .cache/node, as it installs asl-validator) places the boxes, routes the transitions and their labels
+so that none overlap; loops go back up. Parallel branches and Map iterators are clusters inside their state's box.
+This module draws the result itself, so that every box and transition carries the state names (``data-state``,
+``data-from``, ``data-to``) and the execution's colours. Catch edges are dashed, and faint unless the execution took
+them. Reading the definition is a graph walk, never an interpretation of it.
 
 Use::
 
@@ -22,8 +24,10 @@ histories of a Distributed Map's child executions) or its list of events. From P
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
+import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +38,7 @@ from typing import Any
 FONT = "font-family='Helvetica, Arial, sans-serif'"
 CHAR_WIDTH = 7.0  # average width of a 12 px character
 NODE_HEIGHT = 40.0
-H_GAP, V_GAP, PAD = 28.0, 46.0, 16.0
+PAD = 16.0
 START, END = "__start__", "__end__"
 TIMES = "\u00d7"  # the multiplication sign of "visited 3 times": x3
 
@@ -63,9 +67,6 @@ class Node:
     width: float = 0.0
     height: float = NODE_HEIGHT
     inner: list[Scope] = field(default_factory=list)  # Parallel branches / the Map iterator
-    rank: int = 0
-    x: float = 0.0  # centre
-    y: float = 0.0  # top
 
 
 @dataclass
@@ -74,20 +75,14 @@ class Edge:
     dst: str
     kind: str  # next, choice, default, catch
     label: str = ""
-    back: bool = False
-    via: list[str] = field(default_factory=list)  # dummy nodes of a long edge
 
 
 @dataclass
 class Scope:
-    """The states of a machine, a Parallel branch or a Map iterator, laid out in their own box."""
+    """The states of a machine, a Parallel branch or a Map iterator (a cluster of its own in the layout)."""
 
     nodes: dict[str, Node]
     edges: list[Edge]
-    width: float = 0.0
-    height: float = 0.0
-    x: float = 0.0  # top left, relative to the enclosing node's top left
-    y: float = 0.0
 
 
 def _resource_label(resource: str) -> str:
@@ -182,162 +177,173 @@ def build_scope(definition: dict[str, Any]) -> Scope:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Layout
+# Layout, by Graphviz
 # ---------------------------------------------------------------------------------------------------------------------
-def _mark_back_edges(scope: Scope) -> None:
-    """Depth-first from Start: an edge to a state still on the walk's stack closes a loop."""
-    out: dict[str, list[Edge]] = {}
-    for edge in scope.edges:
-        out.setdefault(edge.src, []).append(edge)
-    on_stack, done = set(), set()
-
-    def visit(name: str) -> None:
-        on_stack.add(name)
-        for edge in out.get(name, []):
-            if edge.dst in on_stack:
-                edge.back = True
-            elif edge.dst not in done:
-                visit(edge.dst)
-        on_stack.discard(name)
-        done.add(name)
-
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(scope.nodes) + 100))
-    visit(START)
-    for name in list(scope.nodes):  # states no transition reaches
-        if name not in done:
-            visit(name)
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / ".cache" / "node" / "node_modules"
+VIZ_VERSION_FILE = Path(__file__).with_name("viz-js.version")
+# Reads DOT on stdin, writes Graphviz's layout as JSON (node centres and sizes, cluster boxes, edge splines, label
+# positions; points, y upwards) on stdout.
+_VIZ_RUNNER = """
+const viz = require("@viz-js/viz");
+let dot = "";
+process.stdin.on("data", (chunk) => (dot += chunk));
+process.stdin.on("end", () =>
+  viz.instance().then((v) => process.stdout.write(v.renderString(dot, { format: "json", engine: "dot" })))
+);
+"""
+POINTS = 72.0  # Graphviz sizes nodes in inches and places them in points
 
 
-def _assign_ranks(scope: Scope) -> None:
-    forward = [e for e in scope.edges if not e.back]
-    for node in scope.nodes.values():
-        node.rank = 0
-    for _ in range(len(scope.nodes)):  # longest path over the acyclic edges
-        changed = False
-        for edge in forward:
-            rank = scope.nodes[edge.src].rank + 1
-            if scope.nodes[edge.dst].rank < rank:
-                scope.nodes[edge.dst].rank, changed = rank, True
-        if not changed:
-            break
-    if END in scope.nodes:
-        scope.nodes[END].rank = max(n.rank for n in scope.nodes.values())
-        if any(e.src != END and scope.nodes[e.src].rank >= scope.nodes[END].rank for e in forward if e.dst == END):
-            scope.nodes[END].rank += 1
+class GraphvizMissing(RuntimeError):
+    """Graphviz (@viz-js/viz) or node is not installed."""
 
 
-def _add_dummies(scope: Scope) -> None:
-    """Long forward edges (not Catch edges, drawn as curves) pass through one dummy node per layer they cross."""
-    for index, edge in enumerate(list(scope.edges)):
-        if edge.back or edge.kind == "catch":
-            continue
-        low, high = scope.nodes[edge.src].rank, scope.nodes[edge.dst].rank
-        for rank in range(low + 1, high):
-            dummy = Node(f"__dummy_{index}_{rank}", "", "", "dummy", width=2.0, height=NODE_HEIGHT)
-            dummy.rank = rank
-            scope.nodes[dummy.id] = dummy
-            edge.via.append(dummy.id)
+def _graphviz(dot: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None or not (NODE_MODULES / "@viz-js" / "viz").is_dir():
+        raise GraphvizMissing(
+            "Graphviz lays out the pictures: install it with `bash scripts/bootstrap.sh demo` (needs node and npm; "
+            "it puts the npm package @viz-js/viz into .cache/node)"
+        )
+    done = subprocess.run(
+        [node, "-e", _VIZ_RUNNER],
+        input=dot,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def _size(node: Node) -> None:
     if node.kind in ("start", "end"):
         node.width, node.height = 56.0, 28.0
-        return
-    if node.kind == "dummy":
-        return
-    text = max(_text_width(node.title, bold=True), _text_width(node.subtitle)) + 2 * PAD
-    if node.inner:
-        for scope in node.inner:
-            layout(scope)
-        inner_width = sum(s.width for s in node.inner) + H_GAP * (len(node.inner) - 1)
-        node.width = max(text, inner_width + 2 * PAD)
-        node.height = NODE_HEIGHT + PAD + max(s.height for s in node.inner)
-        x = (node.width - inner_width) / 2
-        for scope in node.inner:
-            scope.x, scope.y = x, NODE_HEIGHT
-            x += scope.width + H_GAP
     else:
+        text = max(_text_width(node.title, bold=True), _text_width(node.subtitle)) + 2 * PAD
         node.width = max(text, 110.0)
 
 
-def layout(scope: Scope) -> Scope:
-    """Place every node of the scope (and of nested scopes); sets positions and the scope's size."""
-    _mark_back_edges(scope)
-    _assign_ranks(scope)
-    _add_dummies(scope)
-    for node in scope.nodes.values():
-        _size(node)
+@dataclass
+class Layout:
+    """Where Graphviz put everything, in the picture's coordinates (y downwards, origin at the top left)."""
 
-    layers: dict[int, list[Node]] = {}
-    for node in scope.nodes.values():  # insertion order: the definition's order, a good first ordering
-        layers.setdefault(node.rank, []).append(node)
-    links: list[tuple[str, str]] = []
-    for edge in scope.edges:
-        if edge.back:
+    width: float
+    height: float
+    boxes: dict[str, tuple[float, float, float, float]]  # DOT id -> x, y (top left), width, height
+    edges: dict[str, tuple[list[tuple[float, float]], tuple[float, float] | None, tuple[float, float] | None]]
+    # edge id -> spline points (a start point, then three per cubic segment), arrow tip, label centre
+
+
+def _edge_label(edge: Edge, run: Progress | None) -> str:
+    times = run.taken.get((edge.src, edge.dst), 0) if run else 0
+    label = edge.label if edge.kind != "catch" or times else ""
+    return f"{label} {TIMES}{times}".strip() if times > 1 else label
+
+
+def _dot(scope: Scope, run: Progress | None) -> tuple[str, dict[str, tuple[Scope, Edge, str, str]]]:
+    """The DOT text of a scope, nested scopes as clusters, and each edge by its id: (scope, edge, DOT tail, head)."""
+    lines = [
+        "digraph workflow {",
+        "graph [rankdir=TB, compound=true, nodesep=0.4, ranksep=0.45, margin=0, fontname=Helvetica];",
+        'node [shape=box, fixedsize=true, label=""];',
+        # Labels are drawn at 10.5 px; Graphviz reserves room for 12.5, so that a wider font than its estimate (the
+        # viewer's) still leaves them apart.
+        "edge [fontname=Helvetica, fontsize=12.5, arrowsize=0.6];",
+    ]
+    edges: dict[str, tuple[Scope, Edge, str, str]] = {}
+
+    def emit(scope: Scope, prefix: str, indent: str) -> None:
+        dot_ids = {name: prefix + name for name in scope.nodes}
+        for node in scope.nodes.values():
+            _size(node)
+            box = f"width={node.width / POINTS:.3f}, height={node.height / POINTS:.3f}"
+            if not node.inner:
+                lines.append(f"{indent}{_quote(dot_ids[node.id])} [{box}];")
+                continue
+            # A Map or Parallel state: a cluster whose first row is the state's own header (its name and kind),
+            # then one dashed cluster per branch or iterator.
+            lines.append(f"{indent}subgraph {_quote('cluster_' + dot_ids[node.id])} {{")
+            lines.append(f"{indent}  margin=10;")
+            lines.append(f"{indent}  {_quote(dot_ids[node.id])} [{box}];")
+            for k, inner in enumerate(node.inner):
+                inner_prefix = f"{dot_ids[node.id]}/{k}/"
+                lines.append(f"{indent}  subgraph {_quote('cluster_' + inner_prefix)} {{")
+                lines.append(f"{indent}    margin=10;")
+                emit(inner, inner_prefix, indent + "    ")
+                lines.append(f"{indent}  }}")
+                start = inner_prefix + START
+                lines.append(f"{indent}  {_quote(dot_ids[node.id])} -> {_quote(start)} [style=invis, weight=10];")
+            lines.append(f"{indent}}}")
+        for edge in scope.edges:
+            edge_id = f"e{len(edges)}"
+            tail, head = dot_ids[edge.src], dot_ids[edge.dst]
+            # Out of a Map or Parallel state from the bottom of its cluster: from its branches' End nodes (the first
+            # one carries the edge, the others hold the next state below them invisibly).
+            ends = [f"{tail}/{k}/{END}" for k, inner in enumerate(scope.nodes[edge.src].inner) if END in inner.nodes]
+            if ends:
+                tail = ends[0]
+                lines.extend(f"{indent}{_quote(end)} -> {_quote(head)} [style=invis];" for end in ends[1:])
+            attributes = [f"id={_quote(edge_id)}"]
+            label = _edge_label(edge, run)
+            if label:
+                attributes.append(f"label={_quote(label)}")
+            for end, name in (("ltail", edge.src), ("lhead", edge.dst)):
+                if scope.nodes[name].inner:
+                    attributes.append(f"{end}={_quote('cluster_' + dot_ids[name])}")
+            if edge.kind == "catch":
+                attributes.append("weight=0")
+            lines.append(f"{indent}{_quote(tail)} -> {_quote(head)} [{', '.join(attributes)}];")
+            edges[edge_id] = (scope, edge, tail, head)
+
+    emit(scope, "", "")
+    lines.append("}")
+    return "\n".join(lines) + "\n", edges
+
+
+def _points(text: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in (p.split(",")[:2] for p in text.split())]
+
+
+def layout(scope: Scope, run: Progress | None = None) -> tuple[Layout, dict[str, tuple[Scope, Edge, str, str]]]:
+    """Lay the scope (and its nested scopes) out with Graphviz; the edges by id, as _dot named them."""
+    dot, edges = _dot(scope, run)
+    graph = _graphviz(dot)
+    x0, y0, x1, y1 = (float(v) for v in graph["bb"].split(","))
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return x - x0, y1 - y
+
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for item in graph.get("objects", []):
+        if "bb" in item and item.get("name", "").startswith("cluster_"):
+            bx0, by0, bx1, by1 = (float(v) for v in item["bb"].split(","))
+            boxes[item["name"]] = (bx0 - x0, y1 - by1, bx1 - bx0, by1 - by0)
+        elif "pos" in item:
+            cx, cy = at(*_points(item["pos"])[0])
+            w, h = float(item["width"]) * POINTS, float(item["height"]) * POINTS
+            boxes[item["name"]] = (cx - w / 2, cy - h / 2, w, h)
+    routes: dict[str, tuple[list[tuple[float, float]], tuple[float, float] | None, tuple[float, float] | None]] = {}
+    for item in graph.get("edges", []):
+        if item.get("id") not in edges or "pos" not in item:
             continue
-        chain = [edge.src, *edge.via, edge.dst]
-        links += list(itertools.pairwise(chain))
-    above = {n: [a for a, b in links if b == n] for n in scope.nodes}
-    below = {n: [b for a, b in links if a == n] for n in scope.nodes}
-
-    # Order each layer by the mean position of its neighbours (barycentres), sweeping down and up.
-    position = {n.id: i for layer in layers.values() for i, n in enumerate(layer)}
-    ranks = sorted(layers)
-    for sweep in range(6):
-        order = ranks[1:] if sweep % 2 == 0 else ranks[-2::-1]
-        for rank in order:
-            neighbours = above if sweep % 2 == 0 else below
-            layer = layers[rank]
-
-            def key(n: Node, neighbours: dict[str, list[str]] = neighbours) -> float:
-                near = neighbours[n.id]
-                return sum(position[m] for m in near) / len(near) if near else position[n.id]
-
-            layer.sort(key=key)
-            for i, n in enumerate(layer):
-                position[n.id] = i
-
-    # x: each node under the mean of its neighbours, then pushed apart; alternate passes down and up.
-    for rank in ranks:
-        x = 0.0
-        for n in layers[rank]:
-            n.x = x + n.width / 2
-            x += n.width + H_GAP
-    for sweep in range(8):
-        order = ranks[1:] if sweep % 2 == 0 else ranks[-2::-1]
-        for rank in order:
-            neighbours = above if sweep % 2 == 0 else below
-            layer = layers[rank]
-            wanted = []
-            for n in layer:
-                near = [scope.nodes[m].x for m in neighbours[n.id]]
-                wanted.append(sum(near) / len(near) if near else n.x)
-            placed = []
-            for n, want in zip(layer, wanted, strict=True):
-                low = placed[-1].x + placed[-1].width / 2 + H_GAP + n.width / 2 if placed else -1e9
-                n.x = max(want, low)
-                placed.append(n)
-            shift = sum(w - n.x for n, w in zip(layer, wanted, strict=True)) / len(layer)
-            for n in layer:
-                n.x += shift
-
-    # y: layer after layer.
-    y = 0.0
-    for rank in ranks:
-        height = max(n.height for n in layers[rank])
-        for n in layers[rank]:
-            n.y = y + (height - n.height) / 2
-        y += height + V_GAP
-    left = min(n.x - n.width / 2 for n in scope.nodes.values())
-    right = max(n.x + n.width / 2 for n in scope.nodes.values())
-    loops = sum(1 for e in scope.edges if e.back)
-    for n in scope.nodes.values():
-        n.x += PAD - left
-    scope.width = right - left + 2 * PAD + 24.0 * loops
-    scope.height = y - V_GAP + 2 * PAD
-    for n in scope.nodes.values():
-        n.y += PAD
-    return scope
+        parts = item["pos"].split()
+        tip = None
+        if parts and parts[0].startswith("e,"):
+            tip = at(*(float(v) for v in parts.pop(0)[2:].split(",")))
+        if parts and parts[0].startswith("s,"):
+            parts.pop(0)
+        spline = [at(x, y) for x, y in _points(" ".join(parts))]
+        label = at(*_points(item["lp"])[0]) if item.get("lp") else None
+        routes[item["id"]] = (spline, tip, label)
+    return Layout(x1 - x0, y1 - y0, boxes, routes), edges
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -471,95 +477,93 @@ def _edge_colour(taken: bool, kind: str) -> str:
     return "#c9ccd1" if kind == "catch" else "#8a8f98"
 
 
-def _draw_scope(svg: _Svg, scope: Scope, ox: float, oy: float, run: Progress | None) -> None:
-    nodes = scope.nodes
-    for edge in scope.edges:
-        _draw_edge(svg, scope, edge, ox, oy, run)
-    for node in nodes.values():
-        if node.kind != "dummy":
-            _draw_node(svg, node, ox, oy, run)
-
-
-def _draw_edge(svg: _Svg, scope: Scope, edge: Edge, ox: float, oy: float, run: Progress | None) -> None:
-    src, dst = scope.nodes[edge.src], scope.nodes[edge.dst]
+def _draw_edge(svg: _Svg, edge: Edge, route: Any, ox: float, oy: float, run: Progress | None) -> None:
+    spline, tip, label_at = route
     times = run.taken.get((edge.src, edge.dst), 0) if run else 0
     colour = _edge_colour(times > 0, edge.kind)
     width = 2.6 if times else 1.2
     dash = " stroke-dasharray='5 4'" if edge.kind == "catch" else ""
     marker = "taken" if times else ("catch" if edge.kind == "catch" else "plain")
-    if edge.back:  # a loop: an arc on the right of the states it spans
-        x1, y1 = ox + src.x + src.width / 2, oy + src.y + src.height / 2
-        x2, y2 = ox + dst.x + dst.width / 2, oy + dst.y + dst.height / 2
-        reach = max((n.x + n.width / 2 for n in scope.nodes.values() if dst.rank <= n.rank <= src.rank), default=src.x)
-        xr = ox + reach + 30
-        path = f"M{x1:.1f},{y1:.1f} C{xr:.1f},{y1:.1f} {xr:.1f},{y2:.1f} {x2 + 6:.1f},{y2:.1f}"
-        label_at = (xr + 4, (y1 + y2) / 2)
-    else:
-        points = [(ox + src.x, oy + src.y + src.height)]
-        if edge.kind != "catch":
-            points += [(ox + scope.nodes[d].x, oy + scope.nodes[d].y + scope.nodes[d].height / 2) for d in edge.via]
-        points.append((ox + dst.x, oy + dst.y - 1))
-        # Smooth curves with vertical tangents through the points (the dummies of a long edge).
-        path = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
-        for (xa, ya), (xb, yb) in itertools.pairwise(points):
-            ym = (ya + yb) / 2
-            path += f" C{xa:.1f},{ym:.1f} {xb:.1f},{ym:.1f} {xb:.1f},{yb:.1f}"
-        # Labels toward the far end of the first curve: the edges of a Choice fan out, so their labels do too.
-        (xa, ya), (xb, yb) = points[0], points[1]
-        label_at = (xa + (xb - xa) * 0.8, ya + (yb - ya) * 0.62)
+    (x, y), rest = spline[0], spline[1:]
+    path = f"M{ox + x:.1f},{oy + y:.1f}"
+    for k in range(0, len(rest) - len(rest) % 3, 3):  # Graphviz's splines: cubic Bezier segments
+        path += " C" + " ".join(f"{ox + px:.1f},{oy + py:.1f}" for px, py in rest[k : k + 3])
+    if tip is not None:
+        path += f" L{ox + tip[0]:.1f},{oy + tip[1]:.1f}"
     svg.add(
         f"<path class='edge {edge.kind}{' taken' if times else ''}' data-from='{escape(edge.src)}' "
         f"data-to='{escape(edge.dst)}' d='{path}' fill='none' stroke='{colour}' stroke-width='{width}'{dash} "
         f"marker-end='url(#arrow-{marker})'/>"
     )
-    label = edge.label if edge.kind != "catch" or times else ""
-    if times > 1:
-        label = f"{label} {TIMES}{times}".strip()
-    if label:
+    label = _edge_label(edge, run)
+    if label and label_at is not None:
         colour = "#2b6cb0" if times else "#5f6570"
-        anchor = "start" if edge.back else "middle"
-        at = f"x='{label_at[0]:.1f}' y='{label_at[1] + 3.5:.1f}' {FONT} font-size='10.5' text-anchor='{anchor}'"
+        at = f"x='{ox + label_at[0]:.1f}' y='{oy + label_at[1] + 3.5:.1f}' {FONT} font-size='10.5' text-anchor='middle'"
         svg.add(f"<text {at} fill='#ffffff' stroke='#ffffff' stroke-width='3.5'>{escape(label)}</text>")  # halo
         svg.add(f"<text class='edge-label' {at} fill='{colour}'>{escape(label)}</text>")
 
 
-def _draw_node(svg: _Svg, node: Node, ox: float, oy: float, run: Progress | None) -> None:
-    x, y = ox + node.x - node.width / 2, oy + node.y
+def _draw_box(svg: _Svg, node: Node, box: tuple[float, float, float, float], header: Any, run: Progress | None) -> None:
+    """A state's box; for a Map or Parallel state, the box around its cluster with the state's name on top."""
+    x, y, width, height = box
     status = run.status.get(node.id) if run else None
-    if node.kind in ("start", "end"):
-        reached = bool(run) and (node.kind == "start" or any(dst == END for (_, dst) in run.taken))
-        fill = "#2b6cb0" if reached else "#5f6570"
-        svg.add(
-            f"<g class='terminal' data-state='{node.id}'><rect x='{x:.1f}' y='{y:.1f}' width='{node.width:.1f}' "
-            f"height='{node.height:.1f}' rx='14' fill='{fill}'/><text x='{x + node.width / 2:.1f}' "
-            f"y='{y + 18.5:.1f}' {FONT} font-size='12' fill='#ffffff' text-anchor='middle'>{node.title}</text></g>"
-        )
-        return
     fill, stroke = STATUS_COLOURS[status]
     visits = run.visits.get(node.id, 0) if run else 0
     classes = " ".join(["state", node.kind.lower(), status or ("not-run" if run else "")]).strip()
     text_colour = "#1f2328" if (status or not run) else "#8a8f98"
+    cx, top = x + width / 2, (header[1] if header else y)  # a container's name: centred, in its header's row
     svg.add(
         f"<g class='{classes}' data-state='{escape(node.id)}'>"
-        f"<rect x='{x:.1f}' y='{y:.1f}' width='{node.width:.1f}' height='{node.height:.1f}' rx='6' fill='{fill}' "
+        f"<rect x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' height='{height:.1f}' rx='6' fill='{fill}' "
         f"stroke='{stroke}' stroke-width='{2.2 if status else 1.2}'/>"
-        f"<text x='{x + node.width / 2:.1f}' y='{y + 17:.1f}' {FONT} font-size='12.5' font-weight='bold' "
+        f"<text x='{cx:.1f}' y='{top + 17:.1f}' {FONT} font-size='12.5' font-weight='bold' "
         f"fill='{text_colour}' text-anchor='middle'>{escape(node.title)}</text>"
-        f"<text x='{x + node.width / 2:.1f}' y='{y + 32:.1f}' {FONT} font-size='11' fill='#5f6570' "
+        f"<text x='{cx:.1f}' y='{top + 32:.1f}' {FONT} font-size='11' fill='#5f6570' "
         f"text-anchor='middle'>{escape(node.subtitle)}</text>"
     )
     if visits > 1:
         svg.add(
-            f"<text x='{x + node.width + 4:.1f}' y='{y + 12:.1f}' {FONT} font-size='10.5' fill='#2b6cb0'>"
+            f"<text x='{x + width + 4:.1f}' y='{y + 12:.1f}' {FONT} font-size='10.5' fill='#2b6cb0'>"
             f"{TIMES}{visits}</text>"
         )
     svg.add("</g>")
-    for inner in node.inner:
-        svg.add(
-            f"<rect x='{x + inner.x:.1f}' y='{y + inner.y:.1f}' width='{inner.width:.1f}' height='{inner.height:.1f}' "
-            "rx='6' fill='none' stroke='#c9ccd1' stroke-dasharray='3 3'/>"
-        )
-        _draw_scope(svg, inner, x + inner.x, y + inner.y, run)
+
+
+def _draw_terminal(svg: _Svg, node: Node, box: tuple[float, float, float, float], run: Progress | None) -> None:
+    x, y, width, height = box
+    reached = bool(run) and (node.kind == "start" or any(dst == END for (_, dst) in run.taken))
+    fill = "#2b6cb0" if reached else "#5f6570"
+    svg.add(
+        f"<g class='terminal' data-state='{node.id}'><rect x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' "
+        f"height='{height:.1f}' rx='14' fill='{fill}'/><text x='{x + width / 2:.1f}' y='{y + height / 2 + 4.5:.1f}' "
+        f"{FONT} font-size='12' fill='#ffffff' text-anchor='middle'>{node.title}</text></g>"
+    )
+
+
+def _draw(
+    back: _Svg, front: _Svg, scope: Scope, prefix: str, geo: Layout, ox: float, oy: float, run: Progress | None
+) -> None:
+    """The boxes of a scope and of its nested scopes: containers (Map, Parallel) behind, the others in front."""
+
+    def moved(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        return box[0] + ox, box[1] + oy, box[2], box[3]
+
+    for node in scope.nodes.values():
+        dot_id = prefix + node.id
+        if node.kind in ("start", "end"):
+            _draw_terminal(front, node, moved(geo.boxes[dot_id]), run)
+        elif node.inner:
+            _draw_box(back, node, moved(geo.boxes["cluster_" + dot_id]), moved(geo.boxes[dot_id]), run)
+            for k, inner in enumerate(node.inner):
+                inner_prefix = f"{dot_id}/{k}/"
+                x, y, width, height = moved(geo.boxes["cluster_" + inner_prefix])
+                back.add(
+                    f"<rect x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' height='{height:.1f}' rx='6' fill='none' "
+                    "stroke='#c9ccd1' stroke-dasharray='3 3'/>"
+                )
+                _draw(back, front, inner, inner_prefix, geo, ox, oy, run)
+        else:
+            _draw_box(front, node, moved(geo.boxes[dot_id]), None, run)
 
 
 def render_svg(
@@ -573,15 +577,18 @@ def render_svg(
     ``children``: the histories of the execution's child executions (a Distributed Map runs each item as one), whose
     states are drawn inside their Map state's box.
     """
-    scope = layout(build_scope(definition))
+    scope = build_scope(definition)
     run = progress(events, definition) if events is not None else None
     if run is not None:
         ended = None if run.execution == "RUNNING" else run.execution
         run = merge_progress(run, [progress(child, definition, ended) for child in children])
+    geo, edges = layout(scope, run)
     header = 30.0 if title else 0.0
     legend = 30.0 if run else 0.0
-    width = max(scope.width + 2 * PAD, 560.0 if run else 0.0)
-    height = scope.height + header + legend + PAD
+    ox, oy = PAD, header + PAD
+    legend_width = sum(34 + _text_width(label) for _, label in LEGEND) + 8 + _text_width("execution: TIMED_OUT")
+    width = max(geo.width + 2 * PAD, legend_width + 2 * PAD if run else 0.0)
+    height = geo.height + header + legend + 2 * PAD
     svg = _Svg()
     svg.add(
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width:.0f}' height='{height:.0f}' "
@@ -599,9 +606,15 @@ def render_svg(
         svg.add(
             f"<text x='{PAD}' y='22' {FONT} font-size='15' font-weight='bold' fill='#1f2328'>{escape(title)}</text>"
         )
-    _draw_scope(svg, scope, PAD, header, run)
+    back, front = _Svg(), _Svg()
+    _draw(back, front, scope, "", geo, ox, oy, run)
+    svg.parts += back.parts
+    for edge_id, (_, edge, _, _) in edges.items():
+        if edge_id in geo.edges:
+            _draw_edge(svg, edge, geo.edges[edge_id], ox, oy, run)
+    svg.parts += front.parts
     if run:
-        x, y = PAD, header + scope.height + 8
+        x, y = PAD, header + geo.height + 2 * PAD - 4
         for status, label in LEGEND:
             fill, stroke = STATUS_COLOURS[status]
             svg.add(
@@ -622,6 +635,15 @@ def _events(document: Any) -> list[dict[str, Any]]:
     return document["events"] if isinstance(document, dict) else list(document)
 
 
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise SystemExit(f"render_graph: cannot read the {what} {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SystemExit(f"render_graph: the {what} {path} is not JSON: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("definition", type=Path, help="ASL definition (JSON)")
@@ -629,12 +651,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", help="title above the picture")
     parser.add_argument("-o", "--output", type=Path, help="SVG file to write (default: stdout)")
     args = parser.parse_args(argv)
-    definition = json.loads(args.definition.read_text())
-    document = json.loads(args.history.read_text()) if args.history else None
+    definition = _read_json(args.definition, "definition")
+    if (
+        not isinstance(definition, dict)
+        or not isinstance(definition.get("States"), dict)
+        or "StartAt" not in definition
+    ):
+        raise SystemExit(f"render_graph: {args.definition} is no state machine definition: it needs StartAt and States")
+    document = _read_json(args.history, "history") if args.history else None
     events = _events(document) if document is not None else None
     # "childEvents" (written by scripts/demo.py): the histories of a Distributed Map's child executions.
     children = document.get("childEvents", []) if isinstance(document, dict) else []
-    svg = render_svg(definition, events, args.title, children=children)
+    try:
+        svg = render_svg(definition, events, args.title, children=children)
+    except GraphvizMissing as exc:
+        raise SystemExit(f"render_graph: {exc}") from None
     if args.output:
         args.output.write_text(svg)
     else:

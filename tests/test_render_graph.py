@@ -238,6 +238,64 @@ def test_command_line(tmp_path):
     assert "succeeded" in states(root)["Skipped"]
 
 
+@pytest.mark.parametrize(
+    ("files", "says"),
+    [
+        ({}, "cannot read the definition definition.json"),
+        ({"definition.json": "{not json"}, "the definition definition.json is not JSON"),
+        ({"definition.json": '{"StartAt": "A"}'}, "definition.json is no state machine definition"),
+    ],
+)
+def test_command_line_errors_are_one_line(tmp_path, files, says):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.render_graph", "definition.json"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(e2e_root())},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("render_graph: "), done.stderr
+    assert says in done.stderr
+
+
+def test_without_graphviz_the_error_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(render_graph, "NODE_MODULES", tmp_path / "node_modules")
+    with pytest.raises(render_graph.GraphvizMissing, match=r"bootstrap\.sh demo"):
+        render_graph.render_svg(DEFINITION)
+
+
+def label_boxes(root: ET.Element) -> list[tuple[float, float, float, float]]:
+    """The edge labels' boxes (x, y, width, height), from their anchor (middle) and the drawing's text widths."""
+    boxes = []
+    for text in root.iter(f"{SVG}text"):
+        if text.get("class") == "edge-label":
+            width = render_graph._text_width(text.text or "") * 10.5 / 12
+            boxes.append((float(text.get("x")) - width / 2, float(text.get("y")) - 9, width, 11))
+    return boxes
+
+
+def test_graphviz_lays_out_the_edge_labels_apart():
+    """Graphviz (dot) places every transition's label where no other label is, also for a Choice with many rules
+    and a loop."""
+    fan = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.kind", "StringEquals": k, "Next": k} for k in ("alpha", "beta", "gamma", "delta")],
+        "Default": "Check",
+    }
+    definition = {**DEFINITION, "StartAt": "Route", "States": {**DEFINITION["States"], "Route": fan}}
+    for k in ("alpha", "beta", "gamma", "delta"):
+        definition["States"][k] = {"Type": "Pass", "Next": "Done"}
+    boxes = label_boxes(parse(render_graph.render_svg(definition)))
+    assert len(boxes) == 4 + 1 + 2 + 2 + 1  # Route's rules and default, Check's two rules and default, Again's two
+    for i, (x1, y1, w1, h1) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1, (boxes[i], (x2, y2, w2, h2))
+
+
 def e2e_root():
     from tests import tfharness
 
