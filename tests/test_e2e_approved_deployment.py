@@ -53,6 +53,12 @@ module "ml_workflows" {
   approved_deployment_endpoint_wait_timeout_seconds = 60
 }
 """
+# This module's runs use a customer managed key created in the same apply (the demo runs the example without one):
+# the bucket then refuses uploads that do not name it, and every role (jobs, endpoint, Lambda functions, state
+# machine) reads and writes through it.
+KMS_OVERRIDE = MODULE_OVERRIDE.replace(
+    'module "ml_workflows" {\n', 'module "ml_workflows" {\n  kms_key_arn = aws_kms_key.e2e.arn\n'
+)
 
 
 def features_only(csv: str) -> str:
@@ -79,8 +85,10 @@ class Workflow:
             "validation/validation.csv": e2e.iris_like_csv(60, 2, 3),
             "test/test.csv": features_only(e2e.iris_like_csv(30, 3)),
         }
+        key_arn = self.outputs.get("e2e_kms_key_arn")  # with the module's key, uploads must name it
         for key, body in data.items():
-            self.s3.put_object(Bucket=bucket, Key=f"{prefix}data/{key}", Body=body)
+            encryption = e2e.sse_kms(key_arn) if key_arn else {}
+            self.s3.put_object(Bucket=bucket, Key=f"{prefix}data/{key}", Body=body, **encryption)
 
     def start(self, commit: str, state_machine_arn: str | None = None) -> str:
         # What the pipeline's Step Functions action sends: the commit and the image CodeBuild pushed for it.
@@ -175,7 +183,13 @@ def build(name_prefix: str) -> Any:
 
 # No pipeline (repository = null): the tests start the state machine as the pipeline would.
 workflow = e2e.workflow_fixture(
-    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build(NAME_PREFIX), {"repository": None}, endpoint_transition_seconds=2
+    EXAMPLE,
+    NAME_PREFIX,
+    KMS_OVERRIDE,
+    build(NAME_PREFIX),
+    {"repository": None},
+    files={"zz_e2e_kms.tf": e2e.KMS_KEY_TF},
+    endpoint_transition_seconds=2,
 )
 
 
@@ -286,6 +300,18 @@ def test_the_confirmed_approval_deploys(workflow, approved):
     assert note.subject == f"[{NAME_PREFIX}] approved deployment: new model deployed"
     assert f"Commit {COMMITS['approved']} is serving on endpoint {workflow.endpoint}" in note.text
     assert "Approved by alice@example.com" in note.text
+
+
+def test_every_object_of_the_deployed_run_is_under_the_key(workflow, approved):
+    """Training output, batch test output, model data: SageMaker wrote each under the jobs' KmsKeyId, which the
+    bucket policy requires (the emulator refuses an upload that does not name the key)."""
+    key_arn = workflow.outputs["e2e_kms_key_arn"]
+    assert approved.run.status == "SUCCEEDED", approved.run.explain()
+    bucket = workflow.outputs["data_uri"][len("s3://") :].split("/", 1)[0]
+    listed = workflow.s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert any(o["Key"].endswith("model.tar.gz") for o in listed)
+    for item in listed:
+        assert workflow.s3.head_object(Bucket=bucket, Key=item["Key"]).get("SSEKMSKeyId") == key_arn, item["Key"]
 
 
 def test_a_replayed_link_changes_nothing(workflow, approved):
