@@ -164,6 +164,35 @@ def one_task(resource: str, parameters: dict[str, Any], **extra: Any) -> dict[st
     }
 
 
+def distributed_map(
+    reader: dict[str, Any], item: dict[str, Any] | None = None, execution_type: str = "STANDARD", **extra: Any
+) -> dict[str, Any]:
+    """A definition with one Distributed Map state, "Items", over a JSON array in S3 (``reader``: the ItemReader's
+    Parameters), each item through one state, "Item" (default: passed through); ``extra``: more fields of the Map
+    state (a Catch, ...); a Catch's Next may be "Caught", a Pass state that ends the execution."""
+    return {
+        "StartAt": "Items",
+        "States": {
+            "Items": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": reader,
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                    "StartAt": "Item",
+                    "States": {"Item": {"Type": "Pass", "End": True, **(item or {})}},
+                },
+                "End": True,
+                **extra,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+
+
 def zip_package(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

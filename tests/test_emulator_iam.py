@@ -223,29 +223,6 @@ def test_list_executions_is_checked_on_the_state_machine_arn(clients):
     assert f"states:ListExecutions on resource: {other}" in denied.cause
 
 
-def item_reader_definition(bucket: str) -> dict:
-    """A Distributed Map over a JSON manifest in S3, each item passed through."""
-    return {
-        "StartAt": "Items",
-        "States": {
-            "Items": {
-                "Type": "Map",
-                "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
-                    "ReaderConfig": {"InputType": "JSON"},
-                    "Parameters": {"Bucket": bucket, "Key.$": "$.key"},
-                },
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Item",
-                    "States": {"Item": {"Type": "Pass", "End": True}},
-                },
-                "End": True,
-            }
-        },
-    }
-
-
 def test_an_item_reader_reads_as_the_machine_role_and_needs_the_manifest_key(clients):
     bucket, _ = kms_bucket(clients)
     s3 = clients["s3"]
@@ -256,7 +233,7 @@ def test_an_item_reader_reads_as_the_machine_role_and_needs_the_manifest_key(cli
     read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/mine/*"}
     role = make_role(clients, [children, read])
     sfn = clients["stepfunctions"]
-    arn = machine(clients, item_reader_definition(bucket), role)
+    arn = machine(clients, e2e.distributed_map({"Bucket": bucket, "Key.$": "$.key"}), role)
 
     ok = e2e.run(sfn, arn, {"key": "mine/items.json"})
     assert ok.status == "SUCCEEDED", ok.explain()

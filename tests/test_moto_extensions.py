@@ -239,27 +239,8 @@ def test_sagemaker_request_response_errors_are_named_as_in_aws(sfn, sagemaker):
 
 
 def test_an_item_reader_that_cannot_read_fails_with_item_reader_failed(sfn, bucket):
-    definition = {
-        "StartAt": "Items",
-        "States": {
-            "Items": {
-                "Type": "Map",
-                "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
-                    "ReaderConfig": {"InputType": "JSON"},
-                    "Parameters": {"Bucket": bucket, "Key": "no/such/manifest.json"},
-                },
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Item",
-                    "States": {"Item": {"Type": "Pass", "End": True}},
-                },
-                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
-                "End": True,
-            },
-            "Caught": {"Type": "Pass", "End": True},
-        },
-    }
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]
+    definition = e2e.distributed_map({"Bucket": bucket, "Key": "no/such/manifest.json"}, Catch=catch)
     run = e2e.run(sfn, e2e.state_machine(sfn, definition), {})
     assert run.status == "SUCCEEDED", run.explain()
     assert run.output["error"]["Error"] == "States.ItemReaderFailed"  # moto alone: States.Runtime
@@ -270,27 +251,8 @@ def test_a_distributed_map_may_have_express_children(sfn, bucket, clients):
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     clients["s3"].put_object(Bucket=bucket, Key="express/items.json", Body=b'[{"n": 1}, {"n": 2}]')
-    definition = {
-        "StartAt": "Items",
-        "States": {
-            "Items": {
-                "Type": "Map",
-                "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
-                    "ReaderConfig": {"InputType": "JSON"},
-                    "Parameters": {"Bucket": bucket, "Key": "express/items.json"},
-                },
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-                    "StartAt": "Item",
-                    "States": {
-                        "Item": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($.n, $.n)"}, "End": True}
-                    },
-                },
-                "End": True,
-            }
-        },
-    }
+    twice = {"Parameters": {"twice.$": "States.MathAdd($.n, $.n)"}}
+    definition = e2e.distributed_map({"Bucket": bucket, "Key": "express/items.json"}, twice, "EXPRESS")
     arn = e2e.state_machine(sfn, definition)
     assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == definition
     run = e2e.run(sfn, arn, {})
