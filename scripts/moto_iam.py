@@ -24,14 +24,16 @@ Lambda handlers        ``acting_as(function.role)`` around the in-process handle
                        invoke_handler): the handler's boto3 calls are evaluated against its execution role.
 SageMaker jobs         ``job_started(kind, job)``, the first line of each job runner: checks the image pull
                        (ECR, https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html) and the KMS keys
-                       the job names, then the job's thread acts as its ``RoleArn`` for S3 and KMS calls (its log
-                       writes stay unrestricted: a role without logs permissions loses logs, not the job). boto3's
+                       the job names (and in VPC mode the network interfaces, ``vpc_needs``), then the job's
+                       thread acts as its ``RoleArn`` for S3 and KMS calls (its log writes stay unrestricted: a
+                       role without logs permissions loses logs, not the job). boto3's
                        managed transfers run on s3transfer's threads: their tasks act as their creator's role.
                        A denial fails the job with ``ClientError: Data download failed:Unable to download object
                        s3://... (AccessDenied: Access Denied)`` as SageMaker reports it, or ``ClientError: User: ...
                        is not authorized to perform: ecr:BatchGetImage on resource: ...`` for an image.
 Endpoints              ``model_data_denied(backend, config_name)``: the model's ``ExecutionRoleArn`` must allow
-                       ``s3:GetObject`` on its ``ModelDataUrl`` and the image pull.
+                       ``s3:GetObject`` on its ``ModelDataUrl`` (and its key), the image pull and, with the
+                       model's VpcConfig, the network interfaces.
 =====================  ======================================================================================
 
 The evaluation happens in this process, in ``botocore.client.BaseClient._make_api_call`` (every caller above runs in
@@ -506,6 +508,47 @@ def _kms_needs(key: str | None, region: str, account: str, actions: tuple[str, .
     return [Need(a, arn) for a in actions]
 
 
+def vpc_needs(vpc_config: dict[str, Any] | None, region: str, account: str) -> list[Need]:
+    """What a job or model in VPC mode (a VpcConfig of subnets and security groups) needs of its role: SageMaker
+    creates a network interface in each subnet, with the security groups, as that role
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/train-vpc.html, "Give SageMaker access to resources in your
+    VPC"; resources and the ec2:Subnet key from
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html). The new interface's ID
+    is the emulator's; the Describe* actions and DeleteNetworkInterfacePermission are checked on "*"."""
+    if not vpc_config:
+        return []
+    ec2 = f"arn:aws:ec2:{region}:{account}"
+    interface = f"{ec2}:network-interface/eni-emulator"
+    subnets = [f"{ec2}:subnet/{s}" for s in vpc_config.get("Subnets", [])]
+    groups = [f"{ec2}:security-group/{g}" for g in vpc_config.get("SecurityGroupIds", [])]
+    needs = [Need("ec2:CreateNetworkInterface", r) for r in [interface, *subnets, *groups]]
+    for subnet in subnets:
+        context = {"ec2:Subnet": subnet}
+        needs += [
+            Need(a, interface, context) for a in ("ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface")
+        ]
+    needs += [
+        Need(a, "*")
+        for a in (
+            "ec2:DeleteNetworkInterfacePermission",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeVpcs",
+            "ec2:DescribeDhcpOptions",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeSecurityGroups",
+        )
+    ]
+    return needs
+
+
+def _job_vpc_config(kind: str, job: Any) -> dict[str, Any] | None:
+    if kind == "training":
+        return getattr(job, "vpc_config", None)
+    if kind == "processing":
+        return ((getattr(job, "network_config", None) or {}).get("VpcConfig")) or None
+    return None
+
+
 def _job_image_and_keys(kind: str, job: Any) -> tuple[str, list[Need]]:
     region, account = job.arn.split(":")[3], job.arn.split(":")[4]
     if kind == "training":
@@ -536,7 +579,9 @@ def job_started(kind: str, job: Any, image: str | None = None) -> None:
     found_image, keys = _job_image_and_keys(kind, job)
     if kind == "transform":
         return  # a transform job runs as its model's ExecutionRoleArn: see transform_started
-    for need in image_needs(image or found_image) + keys:
+    region, account = job.arn.split(":")[3], job.arn.split(":")[4]
+    network = vpc_needs(_job_vpc_config(kind, job), region, account)
+    for need in image_needs(image or found_image) + keys + network:
         try:
             check(role, need.action, need.resource, need.context)
         except AccessDenied as denied:
@@ -559,6 +604,7 @@ def transform_started(backend: Any, job: Any) -> None:
     keys += _kms_needs(
         (getattr(job, "transform_resources", None) or {}).get("VolumeKmsKeyId"), region, account, ("kms:CreateGrant",)
     )
+    keys += vpc_needs(getattr(model, "vpc_config", None), region, account)  # a transform runs in its model's VPC
     for need in image_needs(container.get("Image", "")) + keys:
         try:
             check(role, need.action, need.resource, need.context)
@@ -587,6 +633,8 @@ def model_data_denied(backend: Any, config_name: str) -> str | None:
                 needs.append(Need("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"))
                 region, account = model.arn.split(":")[3], model.arn.split(":")[4]
                 needs += _s3_kms_needs("GetObject", {"Bucket": bucket, "Key": key}, region, account)
+            region, account = model.arn.split(":")[3], model.arn.split(":")[4]
+            needs += vpc_needs(getattr(model, "vpc_config", None), region, account)  # the endpoint's interfaces
             for need in needs:
                 if not is_allowed(model.execution_role_arn, need.action, need.resource, need.context):
                     LOG.info("IAM denied: %s may not %s on %s", model.execution_role_arn, need.action, need.resource)

@@ -1,10 +1,12 @@
-"""The hourly retraining workflow with a customer managed KMS key, executed end to end on the local emulator.
+"""The hourly retraining workflow with a customer managed KMS key and a VPC, executed end to end on the emulator.
 
-examples/hourly_retraining applied with `kms_key_arn` set to a key created in the same apply. The emulator holds the
-workflow to what AWS enforces with a key (scripts/moto_iam.py, scripts/moto_extensions.py): the artifact bucket's
-policy refuses every upload that does not name the key, reading an SSE-KMS object needs kms:Decrypt on its key and
-writing one kms:GenerateDataKey, for the training job's role, the endpoint's model role and every Lambda and
-state machine role, and SageMaker writes a job's outputs under the job's KmsKeyId.
+examples/hourly_retraining applied with `kms_key_arn` set to a key, and the jobs and models in a subnet and security
+group, all created in the same apply (unknown at the first plan). The emulator holds the workflow to what AWS
+enforces (scripts/moto_iam.py, scripts/moto_extensions.py): the artifact bucket's policy refuses every upload that
+does not name the key; reading an SSE-KMS object needs kms:Decrypt on its key and writing one kms:GenerateDataKey,
+for the training job's role, the endpoint's model role and every Lambda and state machine role; SageMaker writes a
+job's outputs under the job's KmsKeyId; and in VPC mode SageMaker creates the network interfaces as the job's (and
+the model's) role, which must be allowed the EC2 actions for them.
 """
 
 from __future__ import annotations
@@ -19,11 +21,32 @@ from tests.test_e2e_retraining import EXAMPLE, Mailbox, Workflow
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_kms")]
 
 NAME_PREFIX = "kmse2e"
-MODULE_OVERRIDE = """# Written by tests/test_e2e_kms.py: the team's own key, fast polling on the emulator.
+MODULE_OVERRIDE = """# Written by tests/test_e2e_kms.py: the team's own key and network, fast polling on the emulator.
 module "ml_workflows" {
   kms_key_arn                              = aws_kms_key.e2e.arn
+  sagemaker_subnet_ids                     = [aws_subnet.e2e.id]
+  sagemaker_security_group_ids             = [aws_security_group.e2e.id]
   retraining_endpoint_poll_seconds         = 1
   retraining_endpoint_wait_timeout_seconds = 60
+}
+"""
+NETWORK = """# Written by tests/test_e2e_kms.py: the team's own subnet and security group, created in the same apply.
+resource "aws_vpc" "e2e" {
+  cidr_block = "10.42.0.0/16"
+}
+
+resource "aws_subnet" "e2e" {
+  vpc_id     = aws_vpc.e2e.id
+  cidr_block = "10.42.1.0/24"
+}
+
+resource "aws_security_group" "e2e" {
+  name   = "kmse2e-sagemaker"
+  vpc_id = aws_vpc.e2e.id
+}
+
+output "e2e_network" {
+  value = { subnet = aws_subnet.e2e.id, security_group = aws_security_group.e2e.id }
 }
 """
 
@@ -37,7 +60,12 @@ def build(emulator: Any, outputs: dict[str, Any]) -> Workflow:
 
 
 workflow = e2e.workflow_fixture(
-    EXAMPLE, NAME_PREFIX, MODULE_OVERRIDE, build, files={"zz_e2e_kms.tf": e2e.KMS_KEY_TF}, endpoint_transition_seconds=2
+    EXAMPLE,
+    NAME_PREFIX,
+    MODULE_OVERRIDE,
+    build,
+    files={"zz_e2e_kms.tf": e2e.KMS_KEY_TF, "zz_e2e_network.tf": NETWORK},
+    endpoint_transition_seconds=2,
 )
 
 
@@ -59,6 +87,14 @@ def test_a_run_deploys_with_every_artifact_under_the_key(workflow, key):
     assert workflow.endpoint_state()["EndpointStatus"] == "InService"
 
     job = workflow.sagemaker.describe_training_job(TrainingJobName=run.output["training_job"])
+    network = workflow.outputs["e2e_network"]
+    vpc = {"Subnets": [network["subnet"]], "SecurityGroupIds": [network["security_group"]]}
+    assert job["VpcConfig"] == vpc  # the emulator checked the role may create its interfaces there
+    config = workflow.sagemaker.describe_endpoint_config(
+        EndpointConfigName=workflow.endpoint_state()["EndpointConfigName"]
+    )
+    model = workflow.sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    assert model["VpcConfig"] == vpc
     assert job["OutputDataConfig"]["KmsKeyId"] == key
     assert job["ResourceConfig"]["VolumeKmsKeyId"] == key
     artifact = job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix(f"s3://{workflow.bucket}/")

@@ -364,7 +364,9 @@ def job_role(clients, bucket: str, read_prefix: str, repository: str) -> str:
     )
 
 
-def train_as(clients, bucket: str, role: str, image: str, output_key: str | None = None) -> dict:
+def train_as(
+    clients, bucket: str, role: str, image: str, output_key: str | None = None, vpc: dict | None = None
+) -> dict:
     name = e2e.unique("job")
     clients["sagemaker"].create_training_job(
         TrainingJobName=name,
@@ -381,6 +383,7 @@ def train_as(clients, bucket: str, role: str, image: str, output_key: str | None
         OutputDataConfig={"S3OutputPath": f"s3://{bucket}/models/", **({"KmsKeyId": output_key} if output_key else {})},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
         StoppingCondition={"MaxRuntimeInSeconds": 600},
+        **({"VpcConfig": vpc} if vpc else {}),
     )
     return e2e.poll(
         lambda: clients["sagemaker"].describe_training_job(TrainingJobName=name),
@@ -565,6 +568,63 @@ def test_a_job_needs_the_key_of_its_sse_kms_inputs_and_outputs(clients):
     assert named["TrainingJobStatus"] == "Completed", named.get("FailureReason")
     artifact = named["ModelArtifacts"]["S3ModelArtifacts"].removeprefix(f"s3://{bucket}/")
     assert s3.head_object(Bucket=bucket, Key=artifact)["SSEKMSKeyId"] == key
+
+
+def test_a_job_in_vpc_mode_needs_its_network_interfaces(clients):
+    bucket = e2e.unique("iam-vpc")
+    s3 = clients["s3"]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
+    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+    vpc = {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}
+    ec2 = f"arn:aws:ec2:{REGION}"
+    # What modules/iam grants in VPC mode (vpc.tf): interfaces only in the given subnets, with the given groups.
+    network = [
+        {
+            "Effect": "Allow",
+            "Action": "ec2:CreateNetworkInterface",
+            "Resource": [
+                f"{ec2}:{ACCOUNT}:network-interface/*",
+                f"{ec2}:*:subnet/subnet-0a1b2c3d",
+                f"{ec2}:*:security-group/sg-0a1b2c3d",
+            ],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"],
+            "Resource": f"{ec2}:{ACCOUNT}:network-interface/*",
+            "Condition": {"ArnLike": {"ec2:Subnet": f"{ec2}:*:subnet/subnet-0a1b2c3d"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DeleteNetworkInterfacePermission",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ],
+            "Resource": "*",
+        },
+    ]
+
+    def role(statements: list[dict]) -> str:
+        arn = job_role(clients, bucket, "data/", repository)
+        document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+        clients["iam"].put_role_policy(RoleName=arn.split("/")[-1], PolicyName="vpc", PolicyDocument=document)
+        return arn
+
+    without = train_as(clients, bucket, job_role(clients, bucket, "data/", repository), image, vpc=vpc)
+    assert without["TrainingJobStatus"] == "Failed"
+    assert "ec2:CreateNetworkInterface" in without["FailureReason"], without["FailureReason"]
+    other_subnet = train_as(clients, bucket, role(network), image, vpc={**vpc, "Subnets": ["subnet-99999999"]})
+    assert other_subnet["TrainingJobStatus"] == "Failed"
+    assert "subnet/subnet-99999999" in other_subnet["FailureReason"]
+    ok = train_as(clients, bucket, role(network), image, vpc=vpc)
+    assert ok["TrainingJobStatus"] == "Completed", ok.get("FailureReason")
 
 
 def test_enforcement_can_be_turned_off(emu, clients):
