@@ -4,7 +4,8 @@
 #   -> inference (the model's own image from ECR) -> postprocess (script mode).
 # One state machine serves every model: an execution reads the model manifest from S3 and fans out over the models
 # with a Distributed Map (each model a child execution, at most max_concurrency at once). Adding a model adds its
-# script objects and its one-model manifest, nothing else; a model with its own schedule adds its rule and target.
+# script objects (none with code_uri), nothing else: its item is in the shared manifest and in the manifest of every
+# model (models.json, where a run of one model finds it); a model with its own schedule adds its rule and target.
 #
 # Inputs known only at apply (a bucket, key, role or image the caller creates in the same apply) are used only in
 # values and dynamic blocks: every count and for_each below depends on flags, model keys, schedule expressions and
