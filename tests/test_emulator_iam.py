@@ -350,6 +350,25 @@ def test_lambda_handler_calls_as_its_role(clients):
 # ---------------------------------------------------------------------------------------------------------------------
 # Jobs read, write and pull as their own role
 # ---------------------------------------------------------------------------------------------------------------------
+TRAIN_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
+TRAIN_REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+
+
+def put_training_data(s3, bucket: str) -> None:
+    """The train and validation channels train_as reads, under data/."""
+    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
+    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
+
+
+def job_role_with(clients, bucket: str, statements: list[dict]) -> str:
+    """job_role (data/ readable, the train repository) with one more inline policy of these statements, if any."""
+    role = job_role(clients, bucket, "data/", TRAIN_REPOSITORY)
+    if statements:
+        document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+        clients["iam"].put_role_policy(RoleName=role.split("/")[-1], PolicyName="extra", PolicyDocument=document)
+    return role
+
+
 def job_role(clients, bucket: str, read_prefix: str, repository: str) -> str:
     return make_role(
         clients,
@@ -396,11 +415,10 @@ def test_training_job_reads_writes_and_pulls_as_its_role(clients):
     bucket = e2e.unique("iam-job")
     s3 = clients["s3"]
     s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
-    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
-    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
+    put_training_data(s3, bucket)
+    image = TRAIN_IMAGE
     foreign = f"999999999999.dkr.ecr.{REGION}.amazonaws.com/train:v1"  # another account's repository
-    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+    repository = TRAIN_REPOSITORY
 
     ok = train_as(clients, bucket, job_role(clients, bucket, "data/", repository), image)
     assert ok["TrainingJobStatus"] == "Completed", ok.get("FailureReason")
@@ -526,20 +544,11 @@ def test_the_artifact_bucket_policy_admits_only_uploads_that_name_its_key(client
 def test_a_job_needs_the_key_of_its_sse_kms_inputs_and_outputs(clients):
     bucket, key = kms_bucket(clients)
     s3 = clients["s3"]
-    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
-    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
-    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
-    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+    put_training_data(s3, bucket)
+    image = TRAIN_IMAGE
 
     def role_with(actions: list[str]) -> str:
-        role = job_role(clients, bucket, "data/", repository)
-        if actions:
-            clients["iam"].put_role_policy(
-                RoleName=role.split("/")[-1],
-                PolicyName="key",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [key_statement(key, actions)]}),
-            )
-        return role
+        return job_role_with(clients, bucket, [key_statement(key, actions)] if actions else [])
 
     no_key = train_as(clients, bucket, role_with([]), image)
     assert no_key["TrainingJobStatus"] == "Failed"
@@ -574,10 +583,9 @@ def test_a_job_in_vpc_mode_needs_its_network_interfaces(clients):
     bucket = e2e.unique("iam-vpc")
     s3 = clients["s3"]
     s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="data/train/part.csv", Body=e2e.iris_like_csv(60, seed=1))
-    s3.put_object(Bucket=bucket, Key="data/validation/v.csv", Body=e2e.iris_like_csv(30, seed=2))
-    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:v1"
-    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/train"
+    put_training_data(s3, bucket)
+    image = TRAIN_IMAGE
+    repository = TRAIN_REPOSITORY
     vpc = {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}
     ec2 = f"arn:aws:ec2:{REGION}"
     # What modules/iam grants in VPC mode (vpc.tf): interfaces only in the given subnets, with the given groups.
@@ -612,10 +620,7 @@ def test_a_job_in_vpc_mode_needs_its_network_interfaces(clients):
     ]
 
     def role(statements: list[dict]) -> str:
-        arn = job_role(clients, bucket, "data/", repository)
-        document = json.dumps({"Version": "2012-10-17", "Statement": statements})
-        clients["iam"].put_role_policy(RoleName=arn.split("/")[-1], PolicyName="vpc", PolicyDocument=document)
-        return arn
+        return job_role_with(clients, bucket, statements)
 
     without = train_as(clients, bucket, job_role(clients, bucket, "data/", repository), image, vpc=vpc)
     assert without["TrainingJobStatus"] == "Failed"
